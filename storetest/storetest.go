@@ -1,0 +1,438 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/concord-mission/concord"
+)
+
+// Run runs the whole suite. open must return a new, empty, migrated store
+// that the test may close.
+func Run(t *testing.T, open func(t *testing.T) concord.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s concord.Store)
+	}{
+		{"Parties", testParties},
+		{"Users", testUsers},
+		{"SessionsAndTokens", testSessionsAndTokens},
+		{"FeatureRoundTrip", testFeatureRoundTrip},
+		{"FeatureConflict", testFeatureConflict},
+		{"FeatureQuery", testFeatureQuery},
+		{"AudiencePrefilter", testAudience},
+		{"HistoryAndOutbox", testHistoryAndOutbox},
+		{"FailedWriteLeavesNoEvent", testFailedWrite},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+func ev(kind, verb, id string, version int, m concord.Marking) concord.Event {
+	return concord.Event{ID: uuid.NewString(), Kind: kind, Verb: verb, RecordID: id, Version: version, Marking: m, At: t0, Actor: "test", ActorParty: "CMCC", Data: json.RawMessage(`{"v":` + fmt.Sprint(version) + `}`)}
+}
+
+// Seed stores the parties and groups most tests need: CMCC, PAK, ISR, WFP
+// and the groups ISF and HUM.
+func Seed(t *testing.T, s concord.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for _, g := range []concord.Group{{Code: "ISF", Name: "Stabilization force"}, {Code: "HUM", Name: "Humanitarian community"}} {
+		g.Version, g.UpdatedAt = 1, t0
+		must(t, s.PutGroup(ctx, g, 0, ev("group", "created", g.Code, 1, concord.Marking{Owner: "CMCC", Rel: []string{"ALL"}})))
+	}
+	for _, p := range []concord.Party{
+		{Code: "CMCC", Name: "Coordination center", Kind: concord.KindCoordination, Groups: []string{}},
+		{Code: "PAK", Name: "Pakistan", Kind: concord.KindContributingNation, Groups: []string{"ISF"}, Policy: concord.ReleasePolicy{NeverReleaseTo: []string{"ISR"}, Reason: "no direct security cooperation"}},
+		{Code: "ISR", Name: "Controlling party", Kind: concord.KindControllingParty, Groups: []string{}},
+		{Code: "WFP", Name: "World Food Programme", Kind: concord.KindUNAgency, Groups: []string{"HUM"}},
+	} {
+		p.Version, p.UpdatedAt = 1, t0
+		if p.Policy.NeverReleaseTo == nil {
+			p.Policy.NeverReleaseTo = []string{}
+		}
+		must(t, s.PutParty(ctx, p, 0, ev("party", "created", p.Code, 1, concord.Marking{Owner: p.Code, Rel: []string{"ALL"}})))
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code concord.Code) {
+	t.Helper()
+	if got := concord.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func testParties(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	ps, err := s.Parties(ctx)
+	must(t, err)
+	if len(ps) != 4 || ps[0].Code != "CMCC" || ps[2].Code != "PAK" {
+		t.Fatalf("parties = %+v", ps)
+	}
+	pak := ps[2]
+	if pak.Policy.NeverReleaseTo[0] != "ISR" || pak.Policy.Reason == "" || pak.Groups[0] != "ISF" || !pak.UpdatedAt.Equal(t0) {
+		t.Fatalf("PAK round trip: %+v", pak)
+	}
+	pak.Name, pak.Version = "Islamic Republic of Pakistan", 2
+	must(t, s.PutParty(ctx, pak, 1, ev("party", "updated", "PAK", 2, concord.Marking{Owner: "PAK", Rel: []string{"ALL"}})))
+	wantCode(t, s.PutParty(ctx, pak, 1, ev("party", "updated", "PAK", 2, concord.Marking{Owner: "PAK"})), concord.Conflict)
+	wantCode(t, s.PutParty(ctx, concord.Party{Code: "PAK", Name: "dup", Kind: concord.KindNGO, Groups: []string{}, Version: 1}, 0, ev("party", "created", "PAK", 1, concord.Marking{Owner: "PAK"})), concord.Conflict)
+	gs, err := s.Groups(ctx)
+	must(t, err)
+	if len(gs) != 2 || gs[0].Code != "HUM" {
+		t.Fatalf("groups = %+v", gs)
+	}
+}
+
+func testUsers(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	u := concord.User{ID: uuid.NewString(), Username: "pak.liaison", DisplayName: "PAK liaison", Party: "PAK", Roles: []concord.Role{concord.RoleLiaison, concord.RoleViewer}, Version: 1, CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.InsertUser(ctx, u, "hash1", ev("user", "created", u.ID, 1, concord.Marking{Owner: "PAK"})))
+	wantCode(t, s.InsertUser(ctx, concord.User{ID: uuid.NewString(), Username: "pak.liaison", Party: "PAK", Roles: []concord.Role{"viewer"}, Version: 1}, "h", ev("user", "created", "x", 1, concord.Marking{Owner: "PAK"})), concord.Conflict)
+	wantCode(t, s.InsertUser(ctx, concord.User{ID: uuid.NewString(), Username: "ghost", Party: "NOPE", Roles: []concord.Role{"viewer"}, Version: 1}, "h", ev("user", "created", "y", 1, concord.Marking{Owner: "PAK"})), concord.Invalid)
+	got, hash, err := s.UserByName(ctx, "pak.liaison")
+	must(t, err)
+	if hash != "hash1" || got.ID != u.ID || len(got.Roles) != 2 || got.Party != "PAK" || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("user round trip: %+v %q", got, hash)
+	}
+	_, _, err = s.UserByName(ctx, "nobody")
+	wantCode(t, err, concord.NotFound)
+	must(t, s.SetPasswordHash(ctx, u.ID, "hash2"))
+	_, hash, _ = s.UserByName(ctx, "pak.liaison")
+	if hash != "hash2" {
+		t.Fatalf("hash = %q", hash)
+	}
+	got.Disabled, got.Version = true, 2
+	must(t, s.UpdateUser(ctx, got, 1, ev("user", "updated", u.ID, 2, concord.Marking{Owner: "PAK"})))
+	wantCode(t, s.UpdateUser(ctx, got, 1, ev("user", "updated", u.ID, 2, concord.Marking{Owner: "PAK"})), concord.Conflict)
+	byID, err := s.User(ctx, u.ID)
+	must(t, err)
+	if !byID.Disabled || byID.Version != 2 {
+		t.Fatalf("after update: %+v", byID)
+	}
+	all, err := s.Users(ctx)
+	must(t, err)
+	if len(all) != 1 {
+		t.Fatalf("users = %d", len(all))
+	}
+}
+
+func testSessionsAndTokens(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	u := concord.User{ID: uuid.NewString(), Username: "wfp.viewer", Party: "WFP", Roles: []concord.Role{"viewer"}, Version: 1, CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.InsertUser(ctx, u, "h", ev("user", "created", u.ID, 1, concord.Marking{Owner: "WFP"})))
+	must(t, s.InsertSession(ctx, concord.Session{TokenHash: "s1", UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+	must(t, s.InsertSession(ctx, concord.Session{TokenHash: "s2", UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(-time.Minute)}))
+	got, err := s.Session(ctx, "s1")
+	must(t, err)
+	if got.UserID != u.ID || !got.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("session: %+v", got)
+	}
+	n, err := s.DeleteExpiredSessions(ctx, t0)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("expired deleted = %d", n)
+	}
+	must(t, s.DeleteSession(ctx, "s1"))
+	_, err = s.Session(ctx, "s1")
+	wantCode(t, err, concord.NotFound)
+
+	tok := concord.Token{ID: uuid.NewString(), UserID: u.ID, Name: "sensor", Hash: "th", CreatedAt: t0}
+	must(t, s.InsertToken(ctx, tok))
+	wantCode(t, s.InsertToken(ctx, concord.Token{ID: uuid.NewString(), UserID: u.ID, Name: "dup", Hash: "th", CreatedAt: t0}), concord.Conflict)
+	gt, err := s.TokenByHash(ctx, "th")
+	must(t, err)
+	if gt.ID != tok.ID || gt.LastUsed != nil {
+		t.Fatalf("token: %+v", gt)
+	}
+	must(t, s.TouchToken(ctx, tok.ID, t0.Add(time.Minute)))
+	ts, err := s.Tokens(ctx, u.ID)
+	must(t, err)
+	if len(ts) != 1 || ts[0].LastUsed == nil || !ts[0].LastUsed.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("tokens: %+v", ts)
+	}
+	wantCode(t, s.DeleteToken(ctx, "someone-else", tok.ID), concord.NotFound)
+	must(t, s.DeleteToken(ctx, u.ID, tok.ID))
+	_, err = s.TokenByHash(ctx, "th")
+	wantCode(t, err, concord.NotFound)
+}
+
+// NewFeature returns a valid site feature at lon, lat owned by owner.
+func NewFeature(owner string, rel []string, lon, lat float64) concord.Feature {
+	id, _ := uuid.NewV7()
+	return concord.Feature{
+		ID: id.String(), Kind: concord.FeatureSite, Name: "site " + id.String()[:8], Geometry: orb.Point{lon, lat},
+		Marking: concord.Marking{Owner: owner, Rel: rel, Caveats: []string{}},
+		Attrs:   concord.FeatureAttrs{SiteKind: concord.SiteWarehouse, Status: concord.StatusOpen, Capacity: 20, CapacityUnit: "trucks/day", Operator: "WFP"},
+		Version: 1, CreatedAt: t0, UpdatedAt: t0, UpdatedBy: "test", UpdatedByParty: owner,
+	}
+}
+
+func insert(t *testing.T, s concord.Store, f concord.Feature) {
+	t.Helper()
+	must(t, s.InsertFeature(context.Background(), f, ev("feature", "created", f.ID, f.Version, f.Marking)))
+}
+
+func testFeatureRoundTrip(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	from, to := t0.Add(time.Hour), t0.Add(5*time.Hour)
+	area := concord.Feature{
+		ID: uuid.NewString(), Kind: concord.FeatureRestrictedArea, Name: "Closed zone", Description: "live fire",
+		Geometry: orb.Polygon{{{34.3, 31.3}, {34.4, 31.3}, {34.4, 31.4}, {34.3, 31.3}}},
+		Marking:  concord.Marking{Owner: "ISR", Rel: []string{"ISF", "WFP"}, Caveats: []string{"ORCON"}},
+		Attrs:    concord.FeatureAttrs{ControllingParty: "ISR"}, ValidFrom: &from, ValidTo: &to,
+		Version: 1, CreatedAt: t0, UpdatedAt: t0, UpdatedBy: "isr.liaison", UpdatedByParty: "ISR",
+	}
+	insert(t, s, area)
+	got, err := s.Feature(ctx, area.ID)
+	must(t, err)
+	a, _ := area.GeoJSON(nil)
+	b, _ := got.GeoJSON(nil)
+	if string(a) != string(b) {
+		t.Fatalf("round trip differs:\n got %s\nwant %s", b, a)
+	}
+	_, err = s.Feature(ctx, uuid.NewString())
+	wantCode(t, err, concord.NotFound)
+	bad := NewFeature("NOPE", nil, 34.3, 31.4)
+	wantCode(t, s.InsertFeature(ctx, bad, ev("feature", "created", bad.ID, 1, bad.Marking)), concord.Invalid)
+}
+
+func testFeatureConflict(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	f := NewFeature("PAK", []string{"ISF"}, 34.35, 31.42)
+	insert(t, s, f)
+	f2 := f
+	f2.Version, f2.Name = 2, "renamed"
+	must(t, s.UpdateFeature(ctx, f2, 1, ev("feature", "updated", f.ID, 2, f.Marking)))
+	f3 := f
+	f3.Version, f3.Name = 2, "lost update"
+	wantCode(t, s.UpdateFeature(ctx, f3, 1, ev("feature", "updated", f.ID, 2, f.Marking)), concord.Conflict)
+	missing := NewFeature("PAK", nil, 34.3, 31.4)
+	missing.Version = 2
+	wantCode(t, s.UpdateFeature(ctx, missing, 1, ev("feature", "updated", missing.ID, 2, missing.Marking)), concord.NotFound)
+	got, _ := s.Feature(ctx, f.ID)
+	if got.Name != "renamed" || got.Version != 2 {
+		t.Fatalf("after conflict: %+v", got)
+	}
+	// Deletion is an update that keeps the row for history.
+	del := got
+	del.Version, del.Deleted = 3, true
+	must(t, s.UpdateFeature(ctx, del, 2, ev("feature", "deleted", f.ID, 3, f.Marking)))
+	list, err := s.Features(ctx, concord.FeatureQuery{})
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("deleted feature listed: %d", len(list))
+	}
+	n, _ := s.CountFeatures(ctx)
+	if n != 0 {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func testFeatureQuery(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	var ids []string
+	for i := 0; i < 30; i++ {
+		f := NewFeature("WFP", []string{"ALL"}, 34.2+float64(i)*0.01, 31.3)
+		insert(t, s, f)
+		ids = append(ids, f.ID)
+	}
+	from, to := t0, t0.Add(2*time.Hour)
+	win := concord.Feature{ID: uuid.NewString(), Kind: concord.FeatureActivityArea, Name: "exercise",
+		Geometry: orb.Polygon{{{34.0, 31.0}, {34.1, 31.0}, {34.1, 31.1}, {34.0, 31.0}}}, Marking: concord.Marking{Owner: "ISR", Rel: []string{}, Caveats: []string{}},
+		ValidFrom: &from, ValidTo: &to, Version: 1, CreatedAt: t0, UpdatedAt: t0}
+	insert(t, s, win)
+
+	all, err := s.Features(ctx, concord.FeatureQuery{})
+	must(t, err)
+	if len(all) != 31 {
+		t.Fatalf("all = %d", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i-1].ID >= all[i].ID {
+			t.Fatal("not ordered by id")
+		}
+	}
+	sites, _ := s.Features(ctx, concord.FeatureQuery{Kinds: []concord.FeatureKind{concord.FeatureSite}})
+	if len(sites) != 30 {
+		t.Fatalf("sites = %d", len(sites))
+	}
+	bb := orb.Bound{Min: orb.Point{34.245, 31.2}, Max: orb.Point{34.295, 31.4}}
+	inBox, _ := s.Features(ctx, concord.FeatureQuery{BBox: &bb})
+	if len(inBox) != 5 { // 34.25 .. 34.29
+		t.Fatalf("in bbox = %d", len(inBox))
+	}
+	// Pagination visits every feature once.
+	seen := map[string]bool{}
+	after := ""
+	for {
+		page, err := s.Features(ctx, concord.FeatureQuery{Limit: 7, After: after})
+		must(t, err)
+		for _, f := range page {
+			if seen[f.ID] {
+				t.Fatal("feature seen twice")
+			}
+			seen[f.ID] = true
+		}
+		if len(page) < 7 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(seen) != 31 {
+		t.Fatalf("paged %d", len(seen))
+	}
+	// Validity windows are half-open: [from, to).
+	for _, tc := range []struct {
+		at   time.Time
+		want int
+	}{{t0.Add(-time.Second), 30}, {t0, 31}, {t0.Add(time.Hour), 31}, {to, 30}} {
+		at := tc.at
+		got, _ := s.Features(ctx, concord.FeatureQuery{ActiveAt: &at})
+		if len(got) != tc.want {
+			t.Errorf("active at %s: %d, want %d", at, len(got), tc.want)
+		}
+	}
+	byID, _ := s.Features(ctx, concord.FeatureQuery{IDs: ids[:3]})
+	if len(byID) != 3 {
+		t.Fatalf("by ids = %d", len(byID))
+	}
+}
+
+func testAudience(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	cases := []struct {
+		owner string
+		rel   []string
+		pak   bool // expected in PAK's prefilter
+	}{
+		{"PAK", nil, true},
+		{"WFP", []string{"PAK"}, true},
+		{"WFP", []string{"ISF"}, true},
+		{"WFP", []string{"ALL"}, true},
+		{"WFP", []string{"PUBLIC"}, true},
+		{"WFP", []string{"HUM"}, false},
+		{"WFP", []string{"PAKX"}, false}, // a token containing PAK is not PAK
+		{"ISR", []string{}, false},
+	}
+	want := map[string]bool{}
+	for _, c := range cases {
+		f := NewFeature(c.owner, c.rel, 34.3, 31.4)
+		if c.owner == "WFP" && len(c.rel) == 1 && c.rel[0] == "PAKX" {
+			f.Marking.Rel = []string{"PAKX"}
+		}
+		insert(t, s, f)
+		want[f.ID] = c.pak
+	}
+	got, err := s.Features(ctx, concord.FeatureQuery{Audience: []string{"PAK", "ALL", "PUBLIC", "ISF"}})
+	must(t, err)
+	gotSet := map[string]bool{}
+	for _, f := range got {
+		gotSet[f.ID] = true
+	}
+	for id, w := range want {
+		if gotSet[id] != w {
+			t.Errorf("feature %s: in prefilter = %v, want %v", id, gotSet[id], w)
+		}
+	}
+}
+
+func testHistoryAndOutbox(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	pending, err := s.PendingEvents(ctx, 100)
+	must(t, err)
+	if len(pending) != 6 { // 2 groups + 4 parties
+		t.Fatalf("pending after seed = %d", len(pending))
+	}
+	var seqs []int64
+	for i, e := range pending {
+		if i > 0 && e.Seq <= pending[i-1].Seq {
+			t.Fatal("outbox not in commit order")
+		}
+		seqs = append(seqs, e.Seq)
+	}
+	must(t, s.MarkPublished(ctx, seqs))
+	f := NewFeature("PAK", []string{"ISF"}, 34.3, 31.4)
+	e1 := ev("feature", "created", f.ID, 1, f.Marking)
+	must(t, s.InsertFeature(ctx, f, e1))
+	f.Version = 2
+	f.Name = "v2"
+	e2 := ev("feature", "updated", f.ID, 2, f.Marking)
+	prev := f.Marking
+	e2.PrevMarking = &prev
+	must(t, s.UpdateFeature(ctx, f, 1, e2))
+	pending, _ = s.PendingEvents(ctx, 100)
+	if len(pending) != 2 || pending[0].ID != e1.ID || pending[1].ID != e2.ID || pending[1].PrevMarking == nil {
+		t.Fatalf("pending = %+v", pending)
+	}
+	if string(pending[1].Data) != `{"v":2}` || !pending[1].At.Equal(t0) {
+		t.Fatalf("event round trip: %+v", pending[1])
+	}
+	h, err := s.History(ctx, "feature", f.ID)
+	must(t, err)
+	if len(h) != 2 || h[0].Version != 1 || h[1].Version != 2 || h[1].Verb != "updated" {
+		t.Fatalf("history = %+v", h)
+	}
+	must(t, s.MarkPublished(ctx, []int64{pending[0].Seq}))
+	pending, _ = s.PendingEvents(ctx, 100)
+	if len(pending) != 1 || pending[0].ID != e2.ID {
+		t.Fatalf("after partial publish: %+v", pending)
+	}
+	// History survives publishing.
+	h, _ = s.History(ctx, "feature", f.ID)
+	if len(h) != 2 {
+		t.Fatal("history lost after publish")
+	}
+}
+
+func testFailedWrite(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	pending, _ := s.PendingEvents(ctx, 100)
+	before := len(pending)
+	f := NewFeature("PAK", nil, 34.3, 31.4)
+	insert(t, s, f)
+	// A duplicate id fails; neither its history nor its event may remain.
+	dup := f
+	e := ev("feature", "created", f.ID, 1, f.Marking)
+	wantCode(t, s.InsertFeature(ctx, dup, e), concord.Conflict)
+	stale := f
+	stale.Version = 5
+	wantCode(t, s.UpdateFeature(ctx, stale, 4, ev("feature", "updated", f.ID, 5, f.Marking)), concord.Conflict)
+	pending, _ = s.PendingEvents(ctx, 100)
+	if len(pending) != before+1 {
+		t.Fatalf("pending = %d, want %d: a failed write left an event", len(pending), before+1)
+	}
+	h, _ := s.History(ctx, "feature", f.ID)
+	if len(h) != 1 {
+		t.Fatalf("history = %d entries after failed writes", len(h))
+	}
+}

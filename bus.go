@@ -8,9 +8,12 @@ type Bus interface {
 	// Publish stores ev durably on the bus and returns its bus sequence.
 	// Publishing the same event ID twice stores it once.
 	Publish(ctx context.Context, ev Event) (uint64, error)
-	// Subscribe calls fn, in order, for every event published after the
-	// call, until ctx ends or the subscription fails.
-	Subscribe(ctx context.Context, fn func(Event)) error
+	// Subscribe calls fn, in order, for every event from sequence from on
+	// (including events published later), until ctx ends or the
+	// subscription fails.
+	Subscribe(ctx context.Context, from uint64, fn func(Event)) error
+	// LastSeq returns the sequence of the newest stored event.
+	LastSeq(ctx context.Context) (uint64, error)
 	// Replay calls fn, in order, for every stored event with a sequence of
 	// at least from, up to the last one stored when Replay started, and
 	// returns the sequence of the last event it delivered (or from-1).

@@ -298,7 +298,7 @@ func (f *Feature) GeoJSON(d *Directory) ([]byte, error) {
 	}{
 		Type:     "Feature",
 		ID:       f.ID,
-		Geometry: geojson.Geometry{Coordinates: f.Geometry},
+		Geometry: *geojson.NewGeometry(f.Geometry),
 		Properties: featureProps{
 			Kind: f.Kind, Name: f.Name, Description: f.Description, FeatureAttrs: f.Attrs,
 			ValidFrom: utcPtr(f.ValidFrom), ValidTo: utcPtr(f.ValidTo), Marking: mv, Version: f.Version,

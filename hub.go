@@ -113,7 +113,9 @@ func (h *Hub) Dispatch(ev Event) {
 	h.lastSeq.Store(ev.StreamSeq)
 }
 
-// Run feeds the hub from the bus until ctx ends.
-func (h *Hub) Run(ctx context.Context, bus Bus) error {
-	return bus.Subscribe(ctx, h.Dispatch)
+// Run feeds the hub from the bus, starting at sequence from, until ctx
+// ends or the subscription fails. To resume without a gap, call it again
+// with LastSeq()+1.
+func (h *Hub) Run(ctx context.Context, bus Bus, from uint64) error {
+	return bus.Subscribe(ctx, from, h.Dispatch)
 }

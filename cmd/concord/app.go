@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/demo"
+	"github.com/concord-mission/concord/httpapi"
+	"github.com/concord-mission/concord/natsbus"
+	"github.com/concord-mission/concord/sqlite"
+	"github.com/concord-mission/concord/web"
+)
+
+// Main is a whole Concord process: store, bus, service, relay, hub and HTTP
+// server. Tests boot it on port 0 with a temporary data directory.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	// Demo loads the demo scenario and runs its simulators.
+	Demo bool
+	// DemoSeed makes the demo scenario reproducible.
+	DemoSeed int64
+	// Simulate runs the demo simulators (with Demo), one change every
+	// SimEvery.
+	Simulate bool
+	SimEvery time.Duration
+
+	Store   *sqlite.DB
+	Bus     *natsbus.Bus
+	Service *concord.Service
+	Hub     *concord.Hub
+	Relay   *concord.Relay
+	API     *httpapi.Server
+	Logins  []demo.Login
+
+	httpSrv *http.Server
+	httpLn  net.Listener
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// NewMain returns a Main with default configuration.
+func NewMain() *Main {
+	return &Main{Config: defaultConfig(), Log: slog.New(slog.DiscardHandler), DemoSeed: demo.DefaultSeed, Simulate: true}
+}
+
+// Open starts everything in order (store, bus, service, relay, hub,
+// listeners, HTTP) and returns once Concord serves.
+func (m *Main) Open(ctx context.Context) (err error) {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Config.PostgresURL != "" {
+		return errors.New("--postgres-url: the PostgreSQL store is not part of this build yet; leave it empty to use the embedded SQLite store")
+	}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	runCtx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+
+	if m.Store, err = sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "concord.db"), sqlite.Options{Migrate: true}); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	var copts []nats.Option
+	if m.Config.NATSCreds != "" {
+		copts = append(copts, nats.UserCredentials(m.Config.NATSCreds))
+	}
+	if m.Bus, err = natsbus.Open(ctx, natsbus.Options{
+		URL: m.Config.NATSURL, DataDir: m.Config.DataDir, Replicas: m.Config.NATSReplicas,
+		Name: "concord " + hostname(), ConnectOptions: copts, Log: m.Log,
+	}); err != nil {
+		return fmt.Errorf("open bus: %w", err)
+	}
+	m.Relay = concord.NewRelay(m.Store, m.Bus, m.Log, time.Second)
+	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake}); err != nil {
+		return fmt.Errorf("start service: %w", err)
+	}
+	if m.Demo {
+		if m.Logins, err = demo.Load(ctx, m.Service, m.DemoSeed, m.Log); err != nil {
+			return fmt.Errorf("load demo scenario: %w", err)
+		}
+	}
+	m.Hub = concord.NewHub(m.Service.Access())
+	m.Hub.OnEvent = func(ev concord.Event) {
+		if ev.Kind == "party" || ev.Kind == "group" {
+			rctx, cancel := context.WithTimeout(runCtx, 5*time.Second)
+			defer cancel()
+			if err := m.Service.ReloadDirectory(rctx); err != nil {
+				m.Log.Error("directory_reload_failed", "err", err)
+			}
+		}
+	}
+	m.goRun(func() { m.Relay.Run(runCtx) })
+	from, err := m.Bus.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("read event stream position: %w", err)
+	}
+	m.goRun(func() { m.runHub(runCtx, from+1) })
+	m.goRun(func() { m.sweepSessions(runCtx) })
+	if m.Demo && m.Simulate {
+		sim := demo.NewSimulator(m.Service, m.DemoSeed, m.Log)
+		if m.SimEvery > 0 {
+			sim.Every = m.SimEvery
+		}
+		m.goRun(func() { sim.Run(runCtx) })
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_events_published_total", Help: "Events moved from the outbox to the bus by this instance."},
+			func() float64 { return float64(m.Relay.Published()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_event_publish_failures_total", Help: "Failed attempts to publish an outbox event."},
+			func() float64 { return float64(m.Relay.Failures()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concord_outbox_pending", Help: "Events in the last outbox batch (publish lag)."},
+			func() float64 { return float64(m.Relay.Pending()) }),
+	)
+	m.API = httpapi.New(httpapi.Options{
+		Service: m.Service, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
+		MaxBodyBytes: m.Config.MaxBodyBytes, SessionTTL: m.Config.SessionTTL, SecureCookies: m.Config.SecureCookies,
+		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, Ready: m.ready,
+	})
+	if m.httpLn, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.HTTPAddr, err)
+	}
+	m.httpSrv = &http.Server{
+		Handler: m.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.httpSrv.RegisterOnShutdown(m.API.Shutdown)
+	ln := m.httpLn
+	m.goRun(func() {
+		if err := m.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http_serve_failed", "err", err)
+		}
+	})
+	m.Log.Info("concord_started", "url", m.URL(), "data_dir", m.Config.DataDir, "bus", busName(m.Bus))
+	return nil
+}
+
+func (m *Main) goRun(fn func()) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn()
+	}()
+}
+
+// runHub feeds the hub from the bus starting at from, and resumes after a
+// failure right after the last event it dispatched, so no event is skipped.
+func (m *Main) runHub(ctx context.Context, from uint64) {
+	for ctx.Err() == nil {
+		if last := m.Hub.LastSeq(); last >= from {
+			from = last + 1
+		}
+		if err := m.Hub.Run(ctx, m.Bus, from); err != nil && ctx.Err() == nil {
+			m.Log.Warn("stream_subscription_failed", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (m *Main) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := m.Store.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				m.Log.Warn("session_sweep_failed", "err", err)
+			} else if n > 0 {
+				m.Log.Debug("sessions_expired", "count", n)
+			}
+		}
+	}
+}
+
+func (m *Main) ready(ctx context.Context) error {
+	if err := m.Store.Ping(ctx); err != nil {
+		return concord.WrapError(concord.Unavailable, err, "the store does not answer")
+	}
+	if !m.Bus.Connected() {
+		return concord.Errorf(concord.Unavailable, "the event bus is disconnected")
+	}
+	return nil
+}
+
+// URL returns the base URL Concord serves on.
+func (m *Main) URL() string {
+	if m.httpLn == nil {
+		return ""
+	}
+	addr := m.httpLn.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Close stops everything in reverse order: HTTP (ending live streams and
+// draining requests), background work, a last outbox drain, the bus, and
+// the store last.
+func (m *Main) Close() error {
+	var errs []error
+	if m.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+	} else if m.httpLn != nil {
+		m.httpLn.Close()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.Relay != nil && m.Bus != nil && m.Bus.Connected() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := m.Relay.Drain(ctx); err != nil {
+			m.Log.Warn("final_outbox_drain_failed", "err", err, "note", "pending events stay in the outbox and are published at next start")
+		}
+		cancel()
+	}
+	if m.Bus != nil {
+		if err := m.Bus.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close bus: %w", err))
+		}
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func busName(b *natsbus.Bus) string {
+	if b.Embedded() {
+		return "embedded nats"
+	}
+	return "external nats"
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+// newLogger builds the process logger.
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

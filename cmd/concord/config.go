@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+)
+
+// Config is the one configuration of a Concord process. Precedence: flags,
+// then CONCORD_* environment variables, then the optional config file, then
+// these defaults, which run with zero configuration.
+type Config struct {
+	HTTPAddr      string
+	TAKAddr       string
+	DataDir       string
+	NATSURL       string
+	NATSCreds     string
+	NATSReplicas  int
+	PostgresURL   string
+	LogFormat     string
+	LogLevel      string
+	MaxBodyBytes  int64
+	SessionTTL    time.Duration
+	SecureCookies bool
+	BasemapURL    string
+	Exercise      string
+	ConfigFile    string
+}
+
+// defaultConfig returns the zero-configuration defaults.
+func defaultConfig() Config {
+	return Config{
+		HTTPAddr:     "127.0.0.1:8080",
+		TAKAddr:      "127.0.0.1:8087",
+		DataDir:      "concord-data",
+		NATSReplicas: 1,
+		LogFormat:    "text",
+		LogLevel:     "info",
+		MaxBodyBytes: 1 << 20,
+		SessionTTL:   12 * time.Hour,
+	}
+}
+
+// register binds the common flags to c.
+func (c *Config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (host:port; port 0 picks a free port)")
+	fs.StringVar(&c.TAKAddr, "tak-addr", c.TAKAddr, "TAK (Cursor-on-Target) listen address")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded database and event stream")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "external NATS server or cluster URL(s); empty runs NATS in-process")
+	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file for --nats-url")
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", c.NATSReplicas, "JetStream replication factor (1 embedded, 3 in a cluster)")
+	fs.StringVar(&c.PostgresURL, "postgres-url", c.PostgresURL, "PostgreSQL URL; empty uses the embedded SQLite store")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a browser login lasts")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure (set when served over HTTPS)")
+	fs.StringVar(&c.BasemapURL, "basemap-url", c.BasemapURL, "optional raster tile URL template ({z}/{x}/{y}) for the web map; none by default")
+	fs.StringVar(&c.Exercise, "exercise", c.Exercise, "label shown on every screen, e.g. an exercise name")
+	fs.StringVar(&c.ConfigFile, "config", "", "optional config file: one \"flag-name value\" per line")
+}
+
+// parse applies flags > env > file to c.
+func (c *Config) parse(fs *flag.FlagSet, args []string) error {
+	return ff.Parse(fs, args,
+		ff.WithEnvVarPrefix("CONCORD"),
+		ff.WithConfigFileFlag("config"),
+		ff.WithConfigFileParser(ff.PlainParser),
+	)
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	for name, addr := range map[string]string{"--http-addr": c.HTTPAddr, "--tak-addr": c.TAKAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: must be host:port", name, addr))
+		}
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: must be text or json", c.LogFormat))
+	}
+	if !map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel] {
+		errs = append(errs, fmt.Errorf("--log-level %q: must be debug, info, warn or error", c.LogLevel))
+	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		errs = append(errs, fmt.Errorf("--nats-replicas %d: must be 1 to 5", c.NATSReplicas))
+	}
+	if c.NATSURL == "" && c.NATSReplicas != 1 {
+		errs = append(errs, errors.New("--nats-replicas above 1 needs an external cluster (--nats-url)"))
+	}
+	if c.PostgresURL != "" {
+		if u, err := url.Parse(c.PostgresURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("--postgres-url must be a postgres:// URL"))
+		}
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 256<<20 {
+		errs = append(errs, fmt.Errorf("--max-body-bytes %d: must be 1 KiB to 256 MiB", c.MaxBodyBytes))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("--session-ttl %s: must be at least 1m", c.SessionTTL))
+	}
+	if c.BasemapURL != "" && !(strings.HasPrefix(c.BasemapURL, "http://") || strings.HasPrefix(c.BasemapURL, "https://") || strings.HasPrefix(c.BasemapURL, "/")) {
+		errs = append(errs, errors.New("--basemap-url must be an http(s) URL template or a path on this server"))
+	}
+	return errors.Join(errs...)
+}
+
+// Dump returns the effective configuration with secrets masked, for
+// `concord config` and the start-up log.
+func (c Config) Dump() []string {
+	return []string{
+		"http-addr " + c.HTTPAddr,
+		"tak-addr " + c.TAKAddr,
+		"data-dir " + c.DataDir,
+		"nats-url " + maskURL(c.NATSURL),
+		"nats-creds " + c.NATSCreds,
+		fmt.Sprintf("nats-replicas %d", c.NATSReplicas),
+		"postgres-url " + maskURL(c.PostgresURL),
+		"log-format " + c.LogFormat,
+		"log-level " + c.LogLevel,
+		fmt.Sprintf("max-body-bytes %d", c.MaxBodyBytes),
+		"session-ttl " + c.SessionTTL.String(),
+		fmt.Sprintf("secure-cookies %v", c.SecureCookies),
+		"basemap-url " + c.BasemapURL,
+		"exercise " + c.Exercise,
+	}
+}
+
+// maskURL hides the password of a URL.
+func maskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparsable)"
+			continue
+		}
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}

@@ -160,12 +160,14 @@ func checkPolygon(p orb.Polygon, where string) error {
 		if r[0] != r[len(r)-1] {
 			return invalid("%s is not closed: its first position %v differs from its last %v", rw, r[0], r[len(r)-1])
 		}
-		if math.Abs(planar.Area(r)) == 0 {
-			return invalid("%s encloses no area", rw)
-		}
 	}
 	if err := checkIntersections(p, where); err != nil {
 		return err
+	}
+	for i, r := range p {
+		if planar.Area(r) == 0 {
+			return invalid("%s ring %d encloses no area", where, i)
+		}
 	}
 	for i := 1; i < len(p); i++ {
 		if !planar.RingContains(p[0], p[i][0]) {

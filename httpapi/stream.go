@@ -81,12 +81,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, v concord.Viewer
 		return
 	}
 	ctx := r.Context()
-	write := func(ev concord.Event) {
-		d := s.svc.Access().Directory()
-		out, ok := concord.Project(d, v.Party, ev)
-		if !ok || (len(kinds) > 0 && !kinds[out.Kind]) {
+	// write sends an event already projected for this viewer (the hub
+	// projects live events; replayed ones are projected below).
+	write := func(out concord.Event) {
+		if len(kinds) > 0 && !kinds[out.Kind] {
 			return
 		}
+		d := s.svc.Access().Directory()
 		se := streamEvent{Kind: out.Kind, Verb: out.Verb, RecordID: out.RecordID, Version: out.Version, At: out.At, Actor: out.Actor, ActorParty: out.ActorParty, Data: out.Data}
 		if out.Verb != concord.VerbWithdrawn {
 			se.Marking = &concord.MarkingView{Marking: out.Marking, Banner: d.Banner(out.Marking)}
@@ -98,7 +99,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, v concord.Viewer
 	replayed := uint64(0)
 	if lastStr != "" {
 		upTo, err := s.opts.Bus.Replay(ctx, last+1, func(ev concord.Event) error {
-			write(ev)
+			if out, ok := concord.Project(s.svc.Access().Directory(), v.Party, ev); ok {
+				write(out)
+			}
 			if bw.Buffered() > 8<<10 && !flush() {
 				return fmt.Errorf("client gone")
 			}

@@ -221,3 +221,21 @@ func fromNullMS(v sql.NullInt64) *time.Time {
 	t := fromMS(v.Int64)
 	return &t
 }
+
+// Tables lists the tables that hold Concord's data, in dependency order.
+var Tables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "history", "outbox"}
+
+// TableCounts returns the row count of every data table, for operations
+// (verifying a copy) and for tests that prove a refused request wrote
+// nothing.
+func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
+	out := make(map[string]int64, len(Tables))
+	for _, t := range Tables {
+		var n int64
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}

@@ -13,8 +13,8 @@ import (
 type Directory struct {
 	parties map[string]*Party
 	groups  map[string]*Group
-	order   []string // party codes, sorted
-	gorder  []string // group codes, sorted
+	order   []string            // party codes, sorted
+	gorder  []string            // group codes, sorted
 	members map[string][]string // group -> member party codes
 	// denied[owner][viewer] is true when owner's policy refuses viewer.
 	denied map[string]map[string]bool

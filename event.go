@@ -22,8 +22,8 @@ type Event struct {
 	Version  int    `json:"version"`
 	// Marking is the record's marking after the change; PrevMarking the one
 	// before, so that a viewer who loses sight of a record is told.
-	Marking     Marking  `json:"marking"`
-	PrevMarking *Marking `json:"prev_marking,omitempty"`
+	Marking     Marking   `json:"marking"`
+	PrevMarking *Marking  `json:"prev_marking,omitempty"`
 	At          time.Time `json:"at"`
 	Actor       string    `json:"actor"`
 	ActorParty  string    `json:"actor_party"`

@@ -2,8 +2,8 @@ package concord
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -266,15 +266,15 @@ type featureProps struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitempty"`
 	FeatureAttrs
-	ValidFrom      *time.Time    `json:"valid_from,omitempty"`
-	ValidTo        *time.Time    `json:"valid_to,omitempty"`
-	Marking        MarkingView   `json:"marking"`
-	Version        int           `json:"version"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
-	UpdatedBy      string        `json:"updated_by,omitempty"`
-	UpdatedByParty string        `json:"updated_by_party,omitempty"`
-	Deleted        bool          `json:"deleted,omitempty"`
+	ValidFrom      *time.Time  `json:"valid_from,omitempty"`
+	ValidTo        *time.Time  `json:"valid_to,omitempty"`
+	Marking        MarkingView `json:"marking"`
+	Version        int         `json:"version"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
+	UpdatedBy      string      `json:"updated_by,omitempty"`
+	UpdatedByParty string      `json:"updated_by_party,omitempty"`
+	Deleted        bool        `json:"deleted,omitempty"`
 }
 
 // MarkingView is a marking with its rendered banner, as clients receive it.

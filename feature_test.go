@@ -22,15 +22,15 @@ func TestDecodeFeatureInput(t *testing.T) {
 		t.Fatalf("decoded %+v", in.Feature)
 	}
 	for name, tc := range map[string]struct{ body, want string }{
-		"not json":          {`{"type":`, "not valid JSON"},
-		"wrong type":        {`{"type":"FeatureCollection","features":[]}`, `type: must be "Feature"`},
-		"no geometry":       {`{"type":"Feature","properties":{}}`, "geometry: is required"},
-		"bad geometry":      {`{"type":"Feature","geometry":{"type":"Blob","coordinates":[]},"properties":{}}`, "geometry"},
-		"unknown property":  {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"kind":"site","colour":"red"}}`, `unknown field "colour"`},
-		"wrong value type":  {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"capacity":"lots"}}`, "capacity"},
-		"no marking":        {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"kind":"site"}}`, "marking is required"},
-		"no properties":     {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}`, "properties: is required"},
-		"bad time":          {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"valid_from":"tomorrow"}}`, "properties"},
+		"not json":         {`{"type":`, "not valid JSON"},
+		"wrong type":       {`{"type":"FeatureCollection","features":[]}`, `type: must be "Feature"`},
+		"no geometry":      {`{"type":"Feature","properties":{}}`, "geometry: is required"},
+		"bad geometry":     {`{"type":"Feature","geometry":{"type":"Blob","coordinates":[]},"properties":{}}`, "geometry"},
+		"unknown property": {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"kind":"site","colour":"red"}}`, `unknown field "colour"`},
+		"wrong value type": {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"capacity":"lots"}}`, "capacity"},
+		"no marking":       {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"kind":"site"}}`, "marking is required"},
+		"no properties":    {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}`, "properties: is required"},
+		"bad time":         {`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"valid_from":"tomorrow"}}`, "properties"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := concord.DecodeFeatureInput([]byte(tc.body))

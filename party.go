@@ -36,8 +36,8 @@ const (
 type Party struct {
 	// Code is an ISO 3166 trigraph for nations or a short code for
 	// organizations, upper case (e.g. "PAK", "WFP", "CMCC").
-	Code string `json:"code"`
-	Name string `json:"name"`
+	Code string    `json:"code"`
+	Name string    `json:"name"`
 	Kind PartyKind `json:"kind"`
 	// Groups are the community groups the party belongs to (e.g. "ISF").
 	Groups []string `json:"groups"`

@@ -10,7 +10,9 @@ import (
 
 // userMarking is how account records are marked: visible to the user's own
 // party and, as always, to the coordination center.
-func userMarking(u User) Marking { return Marking{Owner: u.Party, Rel: []string{}, Caveats: []string{}} }
+func userMarking(u User) Marking {
+	return Marking{Owner: u.Party, Rel: []string{}, Caveats: []string{}}
+}
 
 // canAdminister reports whether v may manage accounts of party.
 func (s *Service) canAdminister(v Viewer, party string) bool {

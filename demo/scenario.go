@@ -199,7 +199,7 @@ func Features(day time.Time, rng *rand.Rand) []concord.Feature {
 
 	none := func(float64) float64 { return 0 }
 	add(concord.Feature{Kind: concord.FeatureControlLine, Name: "Yellow line (declared)", Geometry: line(none), Marking: mk("CMCC", "ALL"),
-		Attrs: concord.FeatureAttrs{Line: "yellow-line", LineVersion: concord.LineDeclared, ControllingParty: "ISR"},
+		Attrs:       concord.FeatureAttrs{Line: "yellow-line", LineVersion: concord.LineDeclared, ControllingParty: "ISR"},
 		Description: "Control line as declared in the ceasefire arrangement; the controlling party holds the area east and south of it."})
 	add(concord.Feature{Kind: concord.FeatureControlLine, Name: "Yellow line (marked)", Geometry: line(func(s float64) float64 { return 0.015 * math.Sin(s*900) }),
 		Marking: mk("ISR", "ALL"), Attrs: concord.FeatureAttrs{Line: "yellow-line", LineVersion: concord.LineMarked, ControllingParty: "ISR"},

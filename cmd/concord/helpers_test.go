@@ -201,12 +201,12 @@ type sseEvent struct {
 	ID   string
 	Name string
 	Data struct {
-		Kind     string          `json:"kind"`
-		Verb     string          `json:"verb"`
-		RecordID string          `json:"record_id"`
-		Version  int             `json:"version"`
+		Kind     string           `json:"kind"`
+		Verb     string           `json:"verb"`
+		RecordID string           `json:"record_id"`
+		Version  int              `json:"version"`
 		Marking  *concord.Marking `json:"marking"`
-		Data     json.RawMessage `json:"data"`
+		Data     json.RawMessage  `json:"data"`
 	}
 }
 

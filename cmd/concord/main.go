@@ -419,4 +419,6 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func httpapiSecret() string { return strings.ReplaceAll(strings.ReplaceAll(randomString(), "-", "x"), "_", "y") }
+func httpapiSecret() string {
+	return strings.ReplaceAll(strings.ReplaceAll(randomString(), "-", "x"), "_", "y")
+}

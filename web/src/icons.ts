@@ -27,7 +27,11 @@ export const STATUS_COLOR: Record<string, { bg: string; fg: string }> = {
   unknown: { bg: "#8a929c", fg: "#ffffff" },
 };
 
+/** Neutral colours for the legend's "symbol by type" list. */
+export const LEGEND_COLOR = { bg: "#3f5366", fg: "#ffffff" };
+
 export function statusColor(status: string | undefined): { bg: string; fg: string } {
+  if (status === "legend") return LEGEND_COLOR;
   return STATUS_COLOR[status ?? "unknown"] ?? STATUS_COLOR.unknown;
 }
 

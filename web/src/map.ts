@@ -36,26 +36,25 @@ export const LINE_STYLE: Record<string, { color: string; dash?: string; cap: "ro
 };
 
 interface Rendered {
+  /** Everything drawn for the feature (shape, halo, labels). */
   layer: L.Layer;
+  /** The one element that carries the feature's data attributes. */
+  primary: L.Layer;
   version: number;
   kind: FeatureKind;
 }
 
-/** Sets the test/inspection hooks on every element a layer draws. */
-function tagElements(layer: L.Layer, f: Feature, selected: boolean): void {
-  const visit = (l: L.Layer) => {
-    const anyL = l as unknown as { getElement?: () => Element | undefined; eachLayer?: (fn: (x: L.Layer) => void) => void };
-    if (typeof anyL.eachLayer === "function") {
-      anyL.eachLayer(visit);
-      return;
-    }
-    const el = anyL.getElement?.();
-    if (!el) return;
+/**
+ * Sets the inspection hooks on the feature's primary element (one per
+ * feature, so that counting elements counts features) and the selection
+ * state on everything it draws.
+ */
+function tagElements(r: Rendered, f: Feature, selected: boolean): void {
+  for (const el of elementsOf(r.primary)) {
     el.setAttribute("data-feature-id", f.id);
     el.setAttribute("data-feature-kind", f.properties.kind);
-    el.classList.toggle("is-selected", selected);
-  };
-  visit(layer);
+  }
+  for (const el of elementsOf(r.layer)) el.classList.toggle("is-selected", selected);
 }
 
 function elementsOf(layer: L.Layer): Element[] {
@@ -118,6 +117,8 @@ export class MissionMap {
       this.visible.set(k, true);
     }
     this.map.on("click", () => this.onSelect(null));
+    // Keep the map filling its box when the details panel opens or closes.
+    new ResizeObserver(() => this.map.invalidateSize({ pan: false })).observe(container);
     this.map.on("zoomend", () => this.updateZoomClass());
     this.updateZoomClass();
   }
@@ -126,6 +127,7 @@ export class MissionMap {
     const c = this.map.getContainer();
     const z = this.map.getZoom();
     c.classList.toggle("z-far", z < 10.5);
+    c.classList.toggle("z-mid", z >= 10.5 && z < 11.5);
     c.classList.toggle("z-near", z >= 12.5);
   }
 
@@ -159,14 +161,16 @@ export class MissionMap {
     const kind = f.properties.kind;
     const group = this.groups.get(kind);
     if (!group) return;
-    let layer: L.Layer;
+    let built: { layer: L.Layer; primary: L.Layer };
     try {
-      layer = this.build(f);
+      built = this.build(f);
     } catch (err) {
       console.warn("cannot draw feature", f.id, err);
       return;
     }
-    const retag = () => tagElements(layer, f, this.selected === f.id);
+    const { layer, primary } = built;
+    const r: Rendered = { layer, primary, version: f.properties.version, kind };
+    const retag = () => tagElements(r, f, this.selected === f.id);
     const hook = (l: L.Layer) => {
       l.on("add", retag);
       const g = l as unknown as { eachLayer?: (fn: (x: L.Layer) => void) => void };
@@ -177,7 +181,7 @@ export class MissionMap {
       L.DomEvent.stopPropagation(e.originalEvent);
       this.onSelect(f.id);
     });
-    this.rendered.set(f.id, { layer, version: f.properties.version, kind });
+    this.rendered.set(f.id, r);
     group.addLayer(layer);
     retag();
   }
@@ -234,7 +238,7 @@ export class MissionMap {
     const extend = (kind: FeatureKind | null) => {
       for (const r of this.rendered.values()) {
         if (kind && r.kind !== kind) continue;
-        const lb = (r.layer as unknown as { getBounds?: () => L.LatLngBounds; getLatLng?: () => L.LatLng });
+        const lb = (r.primary as unknown as { getBounds?: () => L.LatLngBounds; getLatLng?: () => L.LatLng });
         const rb = lb.getBounds ? lb.getBounds() : lb.getLatLng ? L.latLngBounds([lb.getLatLng()]) : null;
         if (rb && rb.isValid()) b = b ? b.extend(rb) : L.latLngBounds(rb.getSouthWest(), rb.getNorthEast());
       }
@@ -248,12 +252,12 @@ export class MissionMap {
   reveal(id: string): void {
     const r = this.rendered.get(id);
     if (!r) return;
-    const l = r.layer as unknown as { getBounds?: () => L.LatLngBounds; getLatLng?: () => L.LatLng };
+    const l = r.primary as unknown as { getBounds?: () => L.LatLngBounds; getLatLng?: () => L.LatLng };
     const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng ? l.getLatLng() : null;
     if (c && !this.map.getBounds().pad(-0.1).contains(c)) this.map.panTo(c);
   }
 
-  private build(f: Feature): L.Layer {
+  private build(f: Feature): { layer: L.Layer; primary: L.Layer } {
     const p = f.properties;
     const kind = p.kind;
     const pane = `cc-${kind}`;
@@ -317,11 +321,12 @@ export class MissionMap {
       return L.marker(latlng, { icon, pane, keyboard: true, title: "", riseOnHover: true, alt: p.name });
     };
     const geojson = { type: "Feature", id: f.id, geometry: f.geometry, properties: {} };
-    let layer = L.GeoJSON.geometryToLayer(geojson as unknown as GeoJSON.Feature, {
+    const primary = L.GeoJSON.geometryToLayer(geojson as unknown as GeoJSON.Feature, {
       ...opts,
       pointToLayer,
       markersInheritOptions: false,
     } as L.GeoJSONOptions);
+    const parts: L.Layer[] = [primary];
 
     // A dark halo under control lines keeps yellow readable on light land.
     if (kind === "control_line") {
@@ -335,44 +340,166 @@ export class MissionMap {
         dashArray: LINE_STYLE[p.line_version ?? ""]?.dash,
         fill: false,
       } as L.GeoJSONOptions);
-      layer = L.featureGroup([halo, layer]);
+      parts.unshift(halo);
     }
 
-    this.bindLabel(layer, f);
-    return layer;
+    const label = this.label(primary, f);
+    if (label) parts.push(label);
+    return { layer: parts.length === 1 ? primary : L.featureGroup(parts), primary };
   }
 
-  private bindLabel(layer: L.Layer, f: Feature): void {
+  /** Binds a hover tooltip, or returns a standalone permanent label. */
+  private label(layer: L.Layer, f: Feature): L.Tooltip | null {
     const p = f.properties;
-    const perm = (text: string, cls: string, dir: L.Direction = "center", offset: L.PointExpression = [0, 0]) =>
-      layer.bindTooltip(text, { permanent: true, direction: dir, className: `lbl ${cls}`, interactive: false, offset, opacity: 1 });
-    const hover = (text: string) =>
+    const perm = (at: L.LatLng, content: string | HTMLElement, cls: string, dir: L.Direction = "center", offset: L.PointExpression = [0, 0]) =>
+      L.tooltip({ permanent: true, direction: dir, className: `lbl ${cls}`, interactive: false, offset, opacity: 1 })
+        .setLatLng(at)
+        .setContent(content);
+    const hover = (text: string) => {
       layer.bindTooltip(text, { sticky: false, direction: "top", className: "hover-tip", opacity: 1 });
+      return null;
+    };
     switch (p.kind) {
-      case "admin_area":
-        perm(p.name.replace(/\s+Governorate$/i, ""), "lbl-admin");
-        break;
-      case "sector":
-        perm(sectorLabel(f), "lbl-sector");
-        break;
-      case "route":
-        perm(p.name, "lbl-route");
-        break;
+      case "admin_area": {
+        const c = centerOf(layer);
+        return c ? perm(c, p.name.replace(/\s+Governorate$/i, ""), "lbl-admin") : null;
+      }
+      case "sector": {
+        // Sector names sit just outside the area's western edge, as callouts,
+        // so that they do not cover the sites inside it.
+        const at = westEdge(layer);
+        if (!at) return null;
+        const el = document.createElement("span");
+        el.textContent = sectorLabel(f);
+        el.style.borderLeftColor = this.partyColor.get(p.lead_party ?? "") ?? "#5a6b7d";
+        return perm(at, el, "lbl-sector", "left", [-10, 0]);
+      }
+      case "route": {
+        const along = alongLine(layer, 0.5);
+        if (!along) return null;
+        const el = document.createElement("span");
+        el.className = "lbl-route-text";
+        el.textContent = p.name;
+        el.style.transform = `rotate(${along.angle.toFixed(1)}deg) translateY(-0.95em)`;
+        return perm(along.at, el, "lbl-route");
+      }
       case "site":
-        if (p.site_kind === "crossing") perm(`${p.name} · ${label(STATUS_LABEL, p.status)}`, `lbl-crossing status-${p.status ?? "unknown"}`, "right", [6, 0]);
-        else hover(`${p.name} — ${label(SITE_KIND_LABEL, p.site_kind)}, ${label(STATUS_LABEL, p.status).toLowerCase()}`);
-        break;
+        if (p.site_kind === "crossing") {
+          layer.bindTooltip(`${p.name} · ${label(STATUS_LABEL, p.status)}`, {
+            permanent: true,
+            direction: "right",
+            className: `lbl lbl-crossing status-${p.status ?? "unknown"}`,
+            interactive: false,
+            offset: [6, 0],
+            opacity: 1,
+          });
+          return null;
+        }
+        return hover(`${p.name}\n${label(SITE_KIND_LABEL, p.site_kind)} · ${label(STATUS_LABEL, p.status)}`);
       case "activity_area":
       case "restricted_area": {
         const w = windowText(f);
-        hover(`${KIND_SINGULAR[p.kind]}: ${p.name}${w ? `\n${w}` : ""}`);
-        break;
+        return hover(`${KIND_SINGULAR[p.kind]}: ${p.name}${w ? `\n${w}` : ""}`);
       }
       case "control_line":
-        hover(`${p.name} — ${label(LINE_VERSION_LABEL, p.line_version)}`);
-        break;
+        return hover(`${p.name}\n${label(LINE_VERSION_LABEL, p.line_version)}`);
       default:
-        break;
+        return null;
     }
   }
+}
+
+function centerOf(layer: L.Layer): L.LatLng | null {
+  const l = layer as unknown as { getBounds?: () => L.LatLngBounds; getCenter?: () => L.LatLng };
+  try {
+    // Polygon.getCenter needs the layer on a map in Leaflet 1.9; use the
+    // ring centroid ourselves.
+    const rings = ringsOf(layer);
+    if (rings.length) {
+      let best = rings[0];
+      for (const r of rings) if (r.length > best.length) best = r;
+      return centroid(best);
+    }
+    return l.getBounds ? l.getBounds().getCenter() : null;
+  } catch {
+    return null;
+  }
+}
+
+function ringsOf(layer: L.Layer): L.LatLng[][] {
+  const out: L.LatLng[][] = [];
+  const walk = (x: unknown) => {
+    if (!Array.isArray(x) || !x.length) return;
+    if (x[0] instanceof L.LatLng) out.push(x as L.LatLng[]);
+    else {
+      // Polygon: [outer, holes…]; MultiPolygon: [[outer, holes…], …]
+      if (Array.isArray(x[0]) && x[0][0] instanceof L.LatLng) out.push(x[0] as L.LatLng[]);
+      else for (const y of x) walk(y);
+    }
+  };
+  const ll = (layer as unknown as { getLatLngs?: () => unknown }).getLatLngs?.();
+  if (layer instanceof L.Polygon) walk(ll);
+  return out;
+}
+
+/** Area-weighted centroid of a ring (planar; fine at mission scale). */
+function centroid(ring: L.LatLng[]): L.LatLng {
+  let a = 0, cx = 0, cy = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const p = ring[i], q = ring[j];
+    const k = q.lng * p.lat - p.lng * q.lat;
+    a += k;
+    cx += (q.lng + p.lng) * k;
+    cy += (q.lat + p.lat) * k;
+  }
+  if (Math.abs(a) < 1e-12) return L.latLngBounds(ring).getCenter();
+  return L.latLng(cy / (3 * a), cx / (3 * a));
+}
+
+/** The westmost crossing of the centroid's latitude with the area's outline. */
+function westEdge(layer: L.Layer): L.LatLng | null {
+  const rings = ringsOf(layer);
+  if (!rings.length) return null;
+  const c = centerOf(layer);
+  if (!c) return null;
+  let west = Infinity;
+  for (const r of rings) {
+    for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+      const p = r[i], q = r[j];
+      if ((p.lat > c.lat) === (q.lat > c.lat)) continue;
+      const lng = p.lng + ((c.lat - p.lat) / (q.lat - p.lat)) * (q.lng - p.lng);
+      west = Math.min(west, lng);
+    }
+  }
+  return isFinite(west) ? L.latLng(c.lat, west) : c;
+}
+
+/** The point at a fraction of a line's length, with its on-screen angle. */
+function alongLine(layer: L.Layer, frac: number): { at: L.LatLng; angle: number } | null {
+  const raw = (layer as unknown as { getLatLngs?: () => unknown }).getLatLngs?.();
+  if (!Array.isArray(raw) || !raw.length) return null;
+  let line = raw as L.LatLng[];
+  if (!(raw[0] instanceof L.LatLng)) {
+    // MultiLineString: label the longest part.
+    line = (raw as L.LatLng[][]).reduce((a, b) => (b.length > a.length ? b : a), [] as L.LatLng[]);
+  }
+  if (line.length < 2) return null;
+  const k = Math.cos((line[0].lat * Math.PI) / 180);
+  const seg = (a: L.LatLng, b: L.LatLng) => Math.hypot((b.lng - a.lng) * k, b.lat - a.lat);
+  let total = 0;
+  for (let i = 1; i < line.length; i++) total += seg(line[i - 1], line[i]);
+  let goal = total * frac;
+  for (let i = 1; i < line.length; i++) {
+    const a = line[i - 1], b = line[i];
+    const d = seg(a, b);
+    if (goal <= d || i === line.length - 1) {
+      const t = d > 0 ? Math.min(1, goal / d) : 0;
+      let angle = (-Math.atan2(b.lat - a.lat, (b.lng - a.lng) * k) * 180) / Math.PI;
+      if (angle > 90) angle -= 180;
+      if (angle < -90) angle += 180;
+      return { at: L.latLng(a.lat + (b.lat - a.lat) * t, a.lng + (b.lng - a.lng) * t), angle };
+    }
+    goal -= d;
+  }
+  return null;
 }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/concord-mission/concord/httpapi"
+)
+
+// recorder keeps every request and response a client makes so that they can
+// be checked against the OpenAPI document afterwards.
+type recorder struct {
+	next  http.RoundTripper
+	pairs []pair
+}
+
+type pair struct {
+	req     *http.Request
+	reqBody []byte
+	res     *http.Response
+	resBody []byte
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var rb []byte
+	if req.Body != nil {
+		rb, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(rb))
+	}
+	res, err := r.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.Header.Get("Content-Type") == "text/event-stream" {
+		return res, nil
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	r.pairs = append(r.pairs, pair{req, rb, res, b})
+	return res, nil
+}
+
+func TestOpenAPIDescribesRealResponses(t *testing.T) {
+	doc, err := libopenapi.NewDocument(httpapi.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("openapi.json does not load: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3.1 document: %v", verrs)
+	}
+
+	s := start(t, withDemo)
+	rec := &recorder{next: http.DefaultTransport}
+	as := func(c *client) *client { c.hc.Transport = rec; return c }
+	anon := as(s.anon())
+	anon.must(200, "GET", "/healthz", nil)
+	anon.must(200, "GET", "/readyz", nil)
+	anon.must(200, "GET", "/api/openapi.json", nil)
+	anon.must(401, "GET", "/api/me", nil)
+	anon.must(401, "POST", "/api/login", map[string]string{"username": "nobody", "password": "xxxxxxxx"})
+	anon.must(400, "POST", "/api/login", `{"username":`)
+
+	admin := as(s.login("cmcc.admin"))
+	pak := as(s.login("pak.liaison"))
+	for _, c := range []*client{admin, pak} {
+		c.must(200, "GET", "/api/me", nil)
+		c.must(200, "GET", "/api/config", nil)
+		c.must(200, "GET", "/api/parties", nil)
+		c.must(200, "GET", "/api/groups", nil)
+		c.must(200, "GET", "/api/features?kind=site&limit=3", nil)
+		c.must(200, "GET", "/api/features?bbox=34.3,31.3,34.5,31.5&as_of=2026-03-01T08:00:00Z", nil)
+	}
+	pak.must(400, "GET", "/api/features?limit=0", nil)
+	pak.must(200, "POST", "/api/markings/check", map[string]any{"marking": map[string]any{"owner": "PAK", "rel": []string{"ISF", "USA"}}})
+	pak.must(400, "POST", "/api/markings/check", map[string]any{"marking": map[string]any{"owner": "PAK", "rel": []string{"ISR"}}})
+
+	var f geoFeature
+	json.Unmarshal(pak.must(201, "POST", "/api/features", site("Depot", "PAK", []string{"ISF"}, 34.35, 31.43)), &f)
+	pak.must(200, "GET", "/api/features/"+f.ID, nil)
+	upd := site("Depot 2", "PAK", []string{"ISF"}, 34.35, 31.43)
+	upd["properties"].(map[string]any)["version"] = 1
+	pak.must(200, "PUT", "/api/features/"+f.ID, upd)
+	pak.must(409, "PUT", "/api/features/"+f.ID, upd)
+	pak.must(200, "GET", "/api/features/"+f.ID+"/history", nil)
+	pak.must(404, "GET", "/api/features/"+f.ID+"x", nil)
+	pak.must(415, "POST", "/api/features", "{}", "Content-Type", "text/plain")
+	pak.must(403, "POST", "/api/features", site("x", "WFP", nil, 34.3, 31.4))
+	pak.must(204, "DELETE", "/api/features/"+f.ID, nil)
+
+	var tok struct{ ID string }
+	json.Unmarshal(pak.must(201, "POST", "/api/tokens", map[string]any{"name": "t"}), &tok)
+	pak.must(200, "GET", "/api/tokens", nil)
+	pak.must(204, "DELETE", "/api/tokens/"+tok.ID, nil)
+	pak.must(403, "GET", "/api/users", nil)
+	admin.must(200, "GET", "/api/users", nil)
+	admin.must(201, "POST", "/api/users", map[string]any{"username": "new.user", "party": "PAK", "roles": []string{"viewer"}, "password": "long enough pw"})
+	admin.must(409, "POST", "/api/users", map[string]any{"username": "new.user", "party": "PAK", "roles": []string{"viewer"}, "password": "long enough pw"})
+	admin.must(201, "POST", "/api/groups", map[string]any{"code": "MED", "name": "Medical cluster"})
+	var p struct{ Version int }
+	json.Unmarshal(admin.must(201, "POST", "/api/parties", map[string]any{"code": "IRC", "name": "IRC", "kind": "ngo", "groups": []string{"HUM", "MED"}}), &p)
+	admin.must(200, "PUT", "/api/parties/IRC", map[string]any{"name": "International Rescue Committee", "kind": "ngo", "groups": []string{"HUM"}, "version": p.Version})
+	admin.must(400, "POST", "/api/parties", map[string]any{"code": "x", "name": "", "kind": "club"})
+	pak.must(204, "POST", "/api/logout", nil)
+
+	for _, p := range rec.pairs {
+		p.req.Body = io.NopCloser(bytes.NewReader(p.reqBody))
+		p.res.Body = io.NopCloser(bytes.NewReader(p.resBody))
+		if ok, verrs := v.ValidateHttpResponse(p.req, p.res); !ok {
+			var msgs []string
+			for _, e := range verrs {
+				msgs = append(msgs, fmt.Sprintf("%s: %s %v", e.Message, e.Reason, e.SchemaValidationErrors))
+			}
+			t.Errorf("%s %s → %d does not match openapi.json:\n  %s\n  body: %.300s", p.req.Method, p.req.URL.Path, p.res.StatusCode, strings.Join(msgs, "\n  "), p.resBody)
+		}
+	}
+	if len(rec.pairs) < 40 {
+		t.Fatalf("only %d exchanges checked", len(rec.pairs))
+	}
+}

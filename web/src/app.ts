@@ -1,0 +1,566 @@
+// Concord web UI: login, then the common operating picture.
+
+import "leaflet/dist/leaflet.css";
+import "./app.css";
+
+import { ApiError, api, type ClientConfig, type Feature, type FeatureKind, type Session, type StreamEvent } from "./api";
+import { AsOfControl } from "./asof";
+import { DetailsPanel, type Directory } from "./details";
+import { byId, clear, h, svg } from "./dom";
+import { KIND_LABEL, LINE_VERSION_LABEL, SITE_KIND_LABEL, STATUS_LABEL, humanize, label, parseTime } from "./format";
+import { STATUS_COLOR, siteSymbol } from "./icons";
+import { LiveFeed, LiveStream, type StreamState } from "./live";
+import { KINDS, LINE_STYLE, MissionMap } from "./map";
+
+declare global {
+  interface Window {
+    concordDebug: { features: () => number };
+  }
+}
+
+const EXERCISE_KEY = "concord.exercise";
+const root = byId("root");
+
+window.concordDebug = { features: () => 0 };
+
+function rememberExercise(label: string | undefined): void {
+  try {
+    if (label) sessionStorage.setItem(EXERCISE_KEY, label);
+  } catch {
+    /* storage may be off */
+  }
+}
+
+function knownExercise(): string {
+  try {
+    return sessionStorage.getItem(EXERCISE_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function exerciseBanner(text: string): HTMLElement {
+  return h("div", { class: "exercise-banner", role: "note", hidden: !text }, h("span", { id: "exercise-label" }, text));
+}
+
+// ---------------------------------------------------------------- login
+
+function showLogin(message = ""): void {
+  setSessionHint(false);
+  document.body.className = "page-login";
+  delete document.body.dataset.ready;
+  document.title = "Concord — log in";
+  clear(root);
+  const user = h("input", { id: "login-username", name: "username", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
+  const pass = h("input", { id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const err = h("div", { id: "login-error", class: "login-error", role: "alert", "aria-live": "assertive" }, message);
+  err.hidden = !message;
+  const submit = h("button", { id: "login-submit", type: "submit", class: "btn btn-primary btn-block" }, "Log in");
+  const form = h(
+    "form",
+    { class: "login-card", novalidate: true, "aria-labelledby": "login-title" },
+    h("div", { class: "login-brand" }, h("span", { class: "brand-mark" }, logoMark()), h("div", null, h("h1", { id: "login-title" }, "Concord"), h("div", { class: "login-sub" }, "Mission coordination · common operating picture"))),
+    h("label", { for: "login-username" }, "Username"),
+    user,
+    h("label", { for: "login-password" }, "Password"),
+    pass,
+    err,
+    submit,
+    h("p", { class: "login-foot" }, "Every party sees only what it is entitled to see. Use your own account."),
+  );
+  const ex = knownExercise();
+  root.append(exerciseBanner(ex), h("div", { class: "login-wrap" }, form));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const u = user.value.trim();
+    if (!u || !pass.value) {
+      err.textContent = "Enter your username and password.";
+      err.hidden = false;
+      (u ? pass : user).focus();
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = "Logging in…";
+    err.hidden = true;
+    try {
+      const s = await api.login(u, pass.value);
+      rememberExercise(s.exercise);
+      await startApp(s);
+    } catch (ex) {
+      const e2 = ex as ApiError;
+      let msg = e2.message || "Login failed.";
+      if (e2.status === 429 && e2.retryAfter) msg = `${msg} (try again in ${e2.retryAfter} s)`;
+      err.textContent = msg;
+      err.hidden = false;
+      submit.disabled = false;
+      submit.textContent = "Log in";
+      pass.select();
+    }
+  });
+  (user.value ? pass : user).focus();
+}
+
+function logoMark(): SVGSVGElement {
+  return svg(
+    `<svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true"><circle cx="16" cy="16" r="13" fill="none" stroke="currentColor" stroke-width="2.5"/><circle cx="16" cy="16" r="5" fill="currentColor"/><path d="M16 1v7M16 24v7M1 16h7M24 16h7" stroke="currentColor" stroke-width="2.5"/></svg>`,
+  );
+}
+
+// ---------------------------------------------------------------- app
+
+let teardown: (() => void) | null = null;
+
+async function startApp(session: Session): Promise<void> {
+  teardown?.();
+  teardown = null;
+  let config: ClientConfig;
+  let dir: Directory;
+  try {
+    const [c, p, g] = await Promise.all([api.config(), api.parties(), api.groups()]);
+    config = c;
+    dir = {
+      parties: new Map(p.parties.map((x) => [x.code, x])),
+      groups: new Map(g.groups.map((x) => [x.code, x])),
+      caveats: new Map((g.caveats ?? []).map((x) => [x.code, x])),
+    };
+  } catch (e) {
+    const err = e as ApiError;
+    showLogin(err.status === 401 ? "Your session has ended. Log in again." : `Cannot start: ${err.message}`);
+    return;
+  }
+  const exercise = config.exercise || session.exercise || "";
+  rememberExercise(exercise);
+  setSessionHint(true);
+  new App(session, config, dir, exercise);
+}
+
+class App {
+  private features = new Map<string, Feature>();
+  private map!: MissionMap;
+  private details!: DetailsPanel;
+  private asOf!: AsOfControl;
+  private stream!: LiveStream;
+  private feed!: LiveFeed;
+  private loadSeq = 0;
+  private loading = false;
+  private pending: [string, StreamEvent][] = [];
+  private firstLoad = true;
+  private timers: number[] = [];
+  private notice!: HTMLElement;
+
+  constructor(
+    private session: Session,
+    private config: ClientConfig,
+    private dir: Directory,
+    private exercise: string,
+  ) {
+    this.build();
+    teardown = () => this.destroy();
+    window.concordDebug = { features: () => this.features.size };
+    void this.load();
+    this.stream.start();
+    // While following the clock, move the picture on every minute so that
+    // validity windows open and close by themselves.
+    this.timers.push(
+      window.setInterval(() => {
+        this.asOf.tick();
+        if (this.asOf.isLive()) void this.load();
+      }, 60_000),
+    );
+  }
+
+  private destroy(): void {
+    this.stream.stop();
+    for (const t of this.timers) window.clearInterval(t);
+    document.removeEventListener("keydown", this.onKey);
+    this.map.map.remove();
+    window.concordDebug = { features: () => 0 };
+  }
+
+  private onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape" && this.details.id) this.select(null);
+  };
+
+  // ------------------------------------------------------------ layout
+
+  private build(): void {
+    const s = this.session;
+    const party = s.party;
+    document.body.className = "page-app";
+    delete document.body.dataset.ready;
+    document.title = `Concord — ${party.code}`;
+    clear(root);
+
+    const liveStatus = h("span", { id: "live-status", class: "live-status s-reconnecting", role: "status", title: "Live stream" }, "reconnecting");
+    const logout = h("button", { id: "logout", type: "button", class: "btn btn-ghost" }, "Log out");
+    logout.addEventListener("click", () => void this.logout());
+
+    const header = h(
+      "header",
+      { class: "topbar" },
+      h("div", { class: "brand" }, h("span", { class: "brand-mark" }, logoMark()), h("span", { class: "brand-name" }, "CONCORD"), h("span", { class: "brand-sub" }, "Common operating picture")),
+      h("div", { class: "topbar-spacer" }),
+      h(
+        "div",
+        { id: "viewer-party", class: "viewer-party", title: `Viewing as ${party.name} (${humanKind(party.kind)})` },
+        h("span", { class: "swatch", style: `background:${party.color}` }),
+        h("span", { class: "vp-label" }, "Viewing as"),
+        h("b", { class: "vp-code" }, party.code),
+        h("span", { class: "vp-name" }, party.name),
+      ),
+      h("div", { class: "viewer-user", title: `Roles: ${s.user.roles.join(", ")}` }, h("span", { class: "vu-name" }, s.user.display_name || s.user.username), h("span", { class: "vu-roles" }, s.user.roles.join(", "))),
+      h("div", { class: "live-wrap" }, h("span", { class: "live-dot" }), liveStatus),
+      logout,
+    );
+
+    this.asOf = new AsOfControl(() => void this.load());
+
+    const layers = h("section", { class: "panel panel-layers", "aria-label": "Layers" }, h("h2", null, "Layers"), h("ul", { class: "layer-list" }, KINDS.map((k) => this.layerRow(k))));
+    const legend = this.legend();
+    const feedList = h("ol", { id: "live-feed", class: "live-feed", "aria-live": "polite" });
+    const livePanel = h("section", { class: "panel panel-live", "aria-label": "Live changes" }, h("h2", null, "Live", h("span", { class: "panel-hint" }, "newest first")), feedList);
+
+    const mapEl = h("div", { id: "map", class: "map", role: "application", "aria-label": "Mission map" });
+    this.notice = h("div", { class: "map-notice", role: "status", hidden: true });
+    const details = h("aside", { id: "details", class: "details", "aria-label": "Feature details", hidden: true });
+
+    const defs = svg(
+      `<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>` +
+        `<pattern id="cc-hatch-red" patternUnits="userSpaceOnUse" width="9" height="9" patternTransform="rotate(45)">` +
+        `<rect width="9" height="9" fill="#d32f2f" fill-opacity="0.12"/><rect width="2.4" height="9" fill="#c62828" fill-opacity="0.55"/></pattern>` +
+        `</defs></svg>`,
+    );
+
+    root.append(
+      defs,
+      exerciseBanner(this.exercise),
+      header,
+      h(
+        "div",
+        { class: "workspace" },
+        h("aside", { class: "sidebar" }, layers, legend, livePanel),
+        h("main", { class: "stage" }, this.asOf.render(), h("div", { class: "stage-body" }, h("div", { class: "map-wrap" }, mapEl, this.notice), details)),
+      ),
+    );
+
+    this.map = new MissionMap(mapEl, (id) => this.select(id));
+    this.map.setParties([...this.dir.parties.values()]);
+    if (this.config.basemap_url) this.map.setBasemap(this.config.basemap_url);
+    this.details = new DetailsPanel(this.dir, () => this.select(null), () => this.asOf.value());
+    this.feed = new LiveFeed(feedList, (id) => this.select(id, true));
+    this.stream = new LiveStream(
+      (t, ev) => this.onStream(t, ev),
+      (st) => this.setLive(st),
+      () => this.checkSession(),
+    );
+    document.addEventListener("keydown", this.onKey);
+    // The map sizes itself to its box once the layout has settled.
+    requestAnimationFrame(() => this.map.map.invalidateSize());
+  }
+
+  private layerRow(k: FeatureKind): HTMLElement {
+    const cb = h("input", { type: "checkbox", "data-layer": k, checked: true, id: `layer-${k}` });
+    cb.addEventListener("change", () => this.map.setVisible(k, cb.checked));
+    return h(
+      "li",
+      { class: "layer-row" },
+      h("label", { for: `layer-${k}` }, cb, h("span", { class: "layer-swatch" }, layerSwatch(k)), h("span", { class: "layer-name" }, KIND_LABEL[k])),
+      h("span", { class: "layer-count", "data-layer-count": k }, "0"),
+    );
+  }
+
+  private legend(): HTMLElement {
+    const sites = (this.config.site_kinds?.length ? this.config.site_kinds : Object.keys(SITE_KIND_LABEL)).map((k) =>
+      h("li", null, svg(siteSymbol(k, "legend", k === "crossing" ? 20 : 18)), h("span", null, label(SITE_KIND_LABEL, k))),
+    );
+    const statuses = (this.config.site_statuses?.length ? this.config.site_statuses : Object.keys(STATUS_COLOR)).map((s) =>
+      h("li", null, h("span", { class: "dot", style: `background:${(STATUS_COLOR[s] ?? STATUS_COLOR.unknown).bg}` }), label(STATUS_LABEL, s)),
+    );
+    const lines = Object.entries(LINE_STYLE).map(([v, st]) =>
+      h(
+        "li",
+        null,
+        svg(
+          `<svg width="40" height="12" viewBox="0 0 44 12" aria-hidden="true"><path d="M3 6H41" stroke="#3b2f00" stroke-opacity=".55" stroke-width="7" stroke-linecap="${st.cap}"${st.dash ? ` stroke-dasharray="${st.dash}"` : ""}/><path d="M3 6H41" stroke="${st.color}" stroke-width="4" stroke-linecap="${st.cap}"${st.dash ? ` stroke-dasharray="${st.dash}"` : ""}/></svg>`,
+        ),
+        h("span", { title: label(LINE_VERSION_LABEL, v) }, humanize(v)),
+      ),
+    );
+    const el = h(
+      "details",
+      { class: "panel panel-legend", open: true },
+      h("summary", null, h("h2", null, "Legend")),
+      h("h4", null, "Sites — symbol by type"),
+      h("ul", { class: "legend-sites" }, sites),
+      h("h4", null, "Site status — fill colour"),
+      h("ul", { class: "legend-status" }, statuses),
+      h("h4", null, "Control line versions"),
+      h("ul", { class: "legend-lines" }, lines),
+    );
+    return el;
+  }
+
+  private setLive(st: StreamState): void {
+    const el = document.getElementById("live-status");
+    if (!el) return;
+    const live = st === "live";
+    el.textContent = live ? "live" : "reconnecting";
+    el.className = `live-status s-${live ? "live" : "reconnecting"}`;
+    el.title = live ? "Live stream connected: changes appear as they happen" : "Live stream interrupted: reconnecting, missed changes will be replayed";
+    el.parentElement?.classList.toggle("is-live", live);
+  }
+
+  private showNotice(text: string, kind: "error" | "info" = "error"): void {
+    this.notice.textContent = text;
+    this.notice.className = `map-notice ${kind}`;
+    this.notice.hidden = !text;
+  }
+
+  // ------------------------------------------------------------ data
+
+  private async load(): Promise<void> {
+    const seq = ++this.loadSeq;
+    const t = this.asOf.value();
+    this.loading = true;
+    document.body.classList.add("is-loading");
+    let list: Feature[];
+    try {
+      list = await api.features(t);
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      this.loading = false;
+      document.body.classList.remove("is-loading");
+      const err = e as ApiError;
+      if (err.status === 401) {
+        this.sessionGone();
+        return;
+      }
+      this.showNotice(`Could not load the map features: ${err.message}`);
+      this.flushPending();
+      return;
+    }
+    if (seq !== this.loadSeq) return;
+    this.showNotice("");
+    this.features = new Map(list.map((f) => [f.id, f]));
+    this.map.setFeatures(list);
+    this.loading = false;
+    document.body.classList.remove("is-loading");
+    this.flushPending();
+    this.updateCounts();
+    if (this.firstLoad) {
+      this.firstLoad = false;
+      this.map.map.invalidateSize();
+      this.map.fit();
+      document.body.dataset.ready = "1";
+    }
+    // Keep the details panel in step with the new picture.
+    const sel = this.details.id;
+    if (sel) {
+      const f = this.features.get(sel);
+      if (f) this.details.show(f, false);
+      else this.select(null);
+    }
+  }
+
+  private flushPending(): void {
+    const p = this.pending;
+    this.pending = [];
+    for (const [t, ev] of p) this.apply(t, ev, false);
+  }
+
+  private updateCounts(): void {
+    const n = new Map<string, number>();
+    for (const f of this.features.values()) n.set(f.properties.kind, (n.get(f.properties.kind) ?? 0) + 1);
+    for (const k of KINDS) {
+      const el = document.querySelector(`[data-layer-count="${k}"]`);
+      if (el) el.textContent = String(n.get(k) ?? 0);
+    }
+  }
+
+  private activeAt(f: Feature, t: Date): boolean {
+    const from = parseTime(f.properties.valid_from);
+    const to = parseTime(f.properties.valid_to);
+    if (from && t < from) return false;
+    if (to && t >= to) return false;
+    return true;
+  }
+
+  private onStream(type: string, ev: StreamEvent): void {
+    if (!type.startsWith("feature.")) {
+      console.debug("concord stream:", type, ev.record_id);
+      return;
+    }
+    const held = this.features.get(ev.record_id);
+    const name = ev.data?.properties?.name ?? held?.properties.name ?? "(record no longer visible)";
+    const party = ev.actor_party ?? "";
+    this.feed.add({
+      at: ev.at,
+      party,
+      partyColor: this.dir.parties.get(party)?.color ?? "#888",
+      verb: ev.verb,
+      name,
+      id: ev.record_id,
+    });
+    if (this.loading) {
+      this.pending.push([type, ev]);
+      return;
+    }
+    this.apply(type, ev, true);
+  }
+
+  private apply(_type: string, ev: StreamEvent, flash: boolean): void {
+    const id = ev.record_id;
+    const held = this.features.get(id);
+    if (ev.verb === "deleted" || ev.verb === "withdrawn") {
+      if (held && ev.version && held.properties.version > ev.version) return;
+      this.features.delete(id);
+      this.map.remove(id);
+      if (this.details.id === id) {
+        this.select(null);
+        this.showNotice(`“${held?.properties.name ?? "The selected record"}” was ${ev.verb === "deleted" ? "deleted" : "withdrawn from your view"}.`, "info");
+        window.setTimeout(() => this.showNotice(""), 6000);
+      }
+      this.updateCounts();
+      return;
+    }
+    const f = ev.data;
+    if (!f || !f.properties) return;
+    if (!f.id) f.id = id;
+    if (held && held.properties.version > f.properties.version) return;
+    if (!this.activeAt(f, this.asOf.value())) {
+      if (held) {
+        this.features.delete(id);
+        this.map.remove(id);
+        if (this.details.id === id) this.select(null);
+        this.updateCounts();
+      }
+      return;
+    }
+    this.features.set(id, f);
+    this.map.upsert(f);
+    this.updateCounts();
+    if (flash) this.map.flash(id);
+    if (this.details.id === id) {
+      this.details.show(f, false);
+      this.details.refreshHistory(f);
+    }
+  }
+
+  private select(id: string | null, reveal = false): void {
+    if (!id) {
+      this.map.select(null);
+      this.details.close();
+      return;
+    }
+    const f = this.features.get(id);
+    if (!f) {
+      this.showNotice("That record is not on the map at the chosen time.", "info");
+      window.setTimeout(() => this.showNotice(""), 4000);
+      return;
+    }
+    this.map.select(id);
+    this.details.show(f, true);
+    if (reveal) this.map.reveal(id);
+  }
+
+  // ------------------------------------------------------------ session
+
+  private async checkSession(): Promise<boolean> {
+    try {
+      await api.me();
+      return true;
+    } catch (e) {
+      if ((e as ApiError).status === 401) {
+        this.sessionGone();
+        return false;
+      }
+      return true;
+    }
+  }
+
+  private sessionGone(): void {
+    teardown?.();
+    teardown = null;
+    showLogin("Your session has ended. Log in again.");
+  }
+
+  private async logout(): Promise<void> {
+    try {
+      await api.logout();
+    } catch (e) {
+      console.warn("logout:", (e as ApiError).message);
+    }
+    teardown?.();
+    teardown = null;
+    showLogin();
+  }
+}
+
+function humanKind(k: string): string {
+  return k.replace(/_/g, " ");
+}
+
+/** A small sample of how a layer is drawn, for the layer list. */
+function layerSwatch(k: FeatureKind): SVGSVGElement {
+  const box = (fill: string, stroke: string, extra = "") =>
+    `<svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true"><rect x="1" y="1" width="20" height="12" rx="2" fill="${fill}" stroke="${stroke}" stroke-width="1.6"${extra}/></svg>`;
+  switch (k) {
+    case "area_of_operations":
+      return svg(box("#efe9da", "#4d4436"));
+    case "admin_area":
+      return svg(box("none", "#6f6658", ' stroke-dasharray="4 2 1 2"'));
+    case "sector":
+      return svg(box("#1b7a3e33", "#1b7a3e"));
+    case "restricted_area":
+      return svg(box("url(#cc-hatch-red)", "#c62828"));
+    case "activity_area":
+      return svg(box("#fb8c0038", "#e65100", ' stroke-dasharray="4 2"'));
+    case "control_line":
+      return svg(`<svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true"><path d="M1 7H21" stroke="#3b2f00" stroke-opacity=".55" stroke-width="6"/><path d="M1 7H21" stroke="#ffd21f" stroke-width="3.5"/></svg>`);
+    case "route":
+      return svg(`<svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true"><path d="M2 7H20" stroke="#8a6a48" stroke-width="5" stroke-linecap="round"/></svg>`);
+    case "site":
+      return svg(siteSymbol("distribution_point", "open", 16));
+  }
+}
+
+// ---------------------------------------------------------------- boot
+
+// Whether this browser holds a session, so that a fresh visit goes straight
+// to the login page instead of probing /api/me for a 401 (the cookie is
+// HttpOnly, so the page cannot look at it).
+const SESSION_HINT = "concord.session";
+
+function setSessionHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, "1");
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    /* storage may be off */
+  }
+}
+
+function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === "1";
+  } catch {
+    return true;
+  }
+}
+
+async function boot(): Promise<void> {
+  if (!hasSessionHint()) {
+    showLogin();
+    return;
+  }
+  try {
+    const s = await api.me();
+    rememberExercise(s.exercise);
+    await startApp(s);
+  } catch (e) {
+    const err = e as ApiError;
+    showLogin(err.status === 401 || err.status === 0 ? (err.status === 0 ? err.message : "") : err.message);
+  }
+}
+
+void boot();

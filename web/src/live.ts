@@ -1,0 +1,125 @@
+// The live stream (Server-Sent Events) and the "Live" feed.
+
+import type { StreamEvent } from "./api";
+import { clear, h } from "./dom";
+import { zClock } from "./format";
+
+export type StreamState = "connecting" | "live" | "reconnecting";
+
+const FEATURE_EVENTS = ["feature.created", "feature.updated", "feature.deleted", "feature.withdrawn"];
+const OTHER_EVENTS = [
+  "party.created", "party.updated", "party.deleted",
+  "group.created", "group.updated", "group.deleted",
+  "user.created", "user.updated", "user.deleted",
+];
+
+export class LiveStream {
+  private es: EventSource | null = null;
+  private lastId = "";
+  private retryTimer = 0;
+  private retryDelay = 2000;
+  private stopped = false;
+
+  constructor(
+    private onEvent: (type: string, ev: StreamEvent) => void,
+    private onState: (s: StreamState) => void,
+    /** Called when the stream failed for good; resolves false when the session is gone. */
+    private checkSession: () => Promise<boolean>,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    window.clearTimeout(this.retryTimer);
+    this.es?.close();
+    this.es = null;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    // The browser resends Last-Event-ID on its own reconnects; a fresh
+    // EventSource (after a hard failure) passes it in the query instead.
+    const url = this.lastId ? `/api/stream?last_event_id=${encodeURIComponent(this.lastId)}` : "/api/stream";
+    const es = new EventSource(url, { withCredentials: true });
+    this.es = es;
+    this.onState(this.lastId ? "reconnecting" : "connecting");
+    es.onopen = () => {
+      this.retryDelay = 2000;
+      this.onState("live");
+    };
+    es.onerror = () => {
+      if (this.stopped) return;
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream (e.g. the session ended): find out
+        // why before trying again.
+        this.onState("reconnecting");
+        es.close();
+        window.clearTimeout(this.retryTimer);
+        this.retryTimer = window.setTimeout(async () => {
+          if (this.stopped) return;
+          const ok = await this.checkSession().catch(() => true);
+          if (ok) this.open();
+        }, this.retryDelay);
+        this.retryDelay = Math.min(this.retryDelay * 2, 30000);
+      } else {
+        this.onState("reconnecting");
+      }
+    };
+    const handle = (type: string) => (e: MessageEvent) => {
+      if (e.lastEventId) this.lastId = e.lastEventId;
+      let ev: StreamEvent;
+      try {
+        ev = JSON.parse(e.data);
+      } catch {
+        console.warn("unreadable stream event", type);
+        return;
+      }
+      this.onEvent(type, ev);
+    };
+    for (const t of FEATURE_EVENTS) es.addEventListener(t, handle(t) as EventListener);
+    for (const t of OTHER_EVENTS) es.addEventListener(t, handle(t) as EventListener);
+  }
+}
+
+export interface FeedItem {
+  at: string;
+  party: string;
+  partyColor: string;
+  verb: string;
+  name: string;
+  id: string;
+}
+
+/** The small "Live" list: newest first, a bounded number of lines. */
+export class LiveFeed {
+  private items: HTMLElement[] = [];
+  constructor(
+    private list: HTMLElement,
+    private onPick: (id: string) => void,
+    private max = 60,
+  ) {
+    clear(list);
+    list.append(h("li", { class: "live-empty muted" }, "Changes will appear here as they happen."));
+  }
+
+  add(it: FeedItem): void {
+    const empty = this.list.querySelector(".live-empty");
+    if (empty) empty.remove();
+    const li = h(
+      "li",
+      { class: `live-item verb-${it.verb}`, "data-feature-id": it.id, title: `${it.verb} by ${it.party} at ${it.at}` },
+      h("span", { class: "li-time" }, zClock(it.at)),
+      h("span", { class: "li-party", style: `border-color:${it.partyColor}` }, it.party || "—"),
+      h("span", { class: `li-verb verb-${it.verb}` }, it.verb),
+      h("span", { class: "li-name" }, it.name),
+    );
+    li.addEventListener("click", () => this.onPick(it.id));
+    this.list.prepend(li);
+    this.items.unshift(li);
+    while (this.items.length > this.max) this.items.pop()?.remove();
+  }
+}

@@ -46,7 +46,6 @@ function exerciseBanner(text: string): HTMLElement {
 // ---------------------------------------------------------------- login
 
 function showLogin(message = ""): void {
-  setSessionHint(false);
   document.body.className = "page-login";
   delete document.body.dataset.ready;
   document.title = "Concord — log in";
@@ -130,7 +129,6 @@ async function startApp(session: Session): Promise<void> {
   }
   const exercise = config.exercise || session.exercise || "";
   rememberExercise(exercise);
-  setSessionHint(true);
   new App(session, config, dir, exercise);
 }
 
@@ -526,33 +524,7 @@ function layerSwatch(k: FeatureKind): SVGSVGElement {
 
 // ---------------------------------------------------------------- boot
 
-// Whether this browser holds a session, so that a fresh visit goes straight
-// to the login page instead of probing /api/me for a 401 (the cookie is
-// HttpOnly, so the page cannot look at it).
-const SESSION_HINT = "concord.session";
-
-function setSessionHint(on: boolean): void {
-  try {
-    if (on) localStorage.setItem(SESSION_HINT, "1");
-    else localStorage.removeItem(SESSION_HINT);
-  } catch {
-    /* storage may be off */
-  }
-}
-
-function hasSessionHint(): boolean {
-  try {
-    return localStorage.getItem(SESSION_HINT) === "1";
-  } catch {
-    return true;
-  }
-}
-
 async function boot(): Promise<void> {
-  if (!hasSessionHint()) {
-    showLogin();
-    return;
-  }
   try {
     const s = await api.me();
     rememberExercise(s.exercise);

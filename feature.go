@@ -106,6 +106,12 @@ type Feature struct {
 	UpdatedBy      string
 	UpdatedByParty string
 	Deleted        bool
+
+	// Doc is the feature's GeoJSON as stored with this version (banner
+	// included), so that lists can be served without decoding and
+	// re-encoding every feature. It is empty for a feature changed in
+	// memory; the Service sets it on every write.
+	Doc json.RawMessage
 }
 
 // FeatureAttrs are the kind-specific attributes. Each kind uses a subset;

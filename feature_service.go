@@ -80,7 +80,7 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 	}
 	now := s.opts.Now().UTC().Truncate(time.Millisecond)
 	f.Version, f.CreatedAt, f.UpdatedAt, f.UpdatedBy, f.UpdatedByParty = 1, now, now, v.Username, v.Party
-	ev, err := s.featureEvent(v, VerbCreated, f, nil)
+	ev, err := s.featureEvent(v, VerbCreated, &f, nil)
 	if err != nil {
 		return Feature{}, err
 	}
@@ -120,7 +120,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 	}
 	now := s.opts.Now().UTC().Truncate(time.Millisecond)
 	f.Version, f.CreatedAt, f.UpdatedAt, f.UpdatedBy, f.UpdatedByParty = old.Version+1, old.CreatedAt, now, v.Username, v.Party
-	ev, err := s.featureEvent(v, VerbUpdated, f, &old.Marking)
+	ev, err := s.featureEvent(v, VerbUpdated, &f, &old.Marking)
 	if err != nil {
 		return Feature{}, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 	f.Version++
 	f.UpdatedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
 	f.UpdatedBy, f.UpdatedByParty = v.Username, v.Party
-	ev, err := s.featureEvent(v, VerbDeleted, f, &old.Marking)
+	ev, err := s.featureEvent(v, VerbDeleted, &f, &old.Marking)
 	if err != nil {
 		return err
 	}
@@ -171,6 +171,7 @@ func (s *Service) canChange(v Viewer, f Feature) error {
 
 // prepareFeature validates a feature from a client and normalizes it.
 func (s *Service) prepareFeature(v Viewer, f *Feature) error {
+	f.Doc = nil
 	if err := s.checkViewer(v); err != nil {
 		return err
 	}
@@ -209,14 +210,16 @@ func (s *Service) prepareFeature(v Viewer, f *Feature) error {
 	return nil
 }
 
-func (s *Service) featureEvent(v Viewer, verb string, f Feature, prev *Marking) (Event, error) {
+// featureEvent encodes f once, as its stored document and as the data of
+// the event that announces the change.
+func (s *Service) featureEvent(v Viewer, verb string, f *Feature, prev *Marking) (Event, error) {
 	ev := s.newEvent(v, "feature", verb, f.ID, f.Version, f.Marking, f.UpdatedAt)
 	ev.PrevMarking = prev
 	data, err := f.GeoJSON(s.access.Directory())
 	if err != nil {
 		return Event{}, WrapError(Internal, err, "encode feature")
 	}
-	ev.Data = data
+	ev.Data, f.Doc = data, data
 	return ev, nil
 }
 

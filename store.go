@@ -97,4 +97,7 @@ type FeatureQuery struct {
 	Audience []string
 	// IDs, when not empty, keeps only these features.
 	IDs []string
+	// DocOnly asks for ID, Kind, Marking, Version and Doc only, skipping
+	// the decoding of geometry and attributes (for listing).
+	DocOnly bool
 }

@@ -83,6 +83,7 @@ func (s *Server) listFeatures(w http.ResponseWriter, r *http.Request, v concord.
 		s.writeError(w, r, err)
 		return
 	}
+	q.DocOnly = true
 	page, err := s.svc.ListFeatures(r.Context(), v, q)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -95,10 +96,12 @@ func (s *Server) listFeatures(w http.ResponseWriter, r *http.Request, v concord.
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, err := page.Features[i].GeoJSON(d)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+		b := page.Features[i].Doc
+		if len(b) == 0 {
+			if b, err = page.Features[i].GeoJSON(d); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		buf.Write(b)
 	}

@@ -13,7 +13,18 @@ import (
 )
 
 const featureCols = `f.id, f.kind, f.name, f.description, f.geometry, f.attrs, f.owner, f.rel, f.caveats,
-	f.valid_from, f.valid_to, f.version, f.created_at, f.updated_at, f.updated_by, f.updated_by_party, f.deleted`
+	f.valid_from, f.valid_to, f.version, f.created_at, f.updated_at, f.updated_by, f.updated_by_party, f.deleted, f.doc`
+
+// docCols are the columns a DocOnly query reads.
+const docCols = `f.id, f.kind, f.owner, f.rel, f.caveats, f.version, f.doc`
+
+func scanDoc(row interface{ Scan(...any) error }) (concord.Feature, error) {
+	var f concord.Feature
+	var rel, cav string
+	err := row.Scan(&f.ID, &f.Kind, &f.Marking.Owner, &rel, &cav, &f.Version, &f.Doc)
+	f.Marking.Rel, f.Marking.Caveats = relTokens(rel), relTokens(cav)
+	return f, err
+}
 
 // relColumn stores tokens as " A B C " for whole-token LIKE matching.
 func relColumn(tokens []string) string {
@@ -38,7 +49,7 @@ func scanFeature(row interface{ Scan(...any) error }) (concord.Feature, error) {
 	var vf, vt sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&f.ID, &f.Kind, &f.Name, &f.Description, &geom, &attrs, &f.Marking.Owner, &rel, &cav,
-		&vf, &vt, &f.Version, &created, &updated, &f.UpdatedBy, &f.UpdatedByParty, &f.Deleted)
+		&vf, &vt, &f.Version, &created, &updated, &f.UpdatedBy, &f.UpdatedByParty, &f.Deleted, &f.Doc)
 	if err != nil {
 		return f, err
 	}
@@ -66,7 +77,7 @@ func featureArgs(f concord.Feature) ([]any, error) {
 		return nil, err
 	}
 	return []any{f.Kind, f.Name, f.Description, geom, attrs, f.Marking.Owner, relColumn(f.Marking.Rel), relColumn(f.Marking.Caveats),
-		nullMS(f.ValidFrom), nullMS(f.ValidTo), f.Version, ms(f.CreatedAt), ms(f.UpdatedAt), f.UpdatedBy, f.UpdatedByParty, f.Deleted}, nil
+		nullMS(f.ValidFrom), nullMS(f.ValidTo), f.Version, ms(f.CreatedAt), ms(f.UpdatedAt), f.UpdatedBy, f.UpdatedByParty, f.Deleted, []byte(f.Doc)}, nil
 }
 
 func setBBox(ctx context.Context, tx *sql.Tx, rid int64, f concord.Feature) error {
@@ -89,8 +100,8 @@ func (db *DB) InsertFeature(ctx context.Context, f concord.Feature, ev concord.E
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO features (id, kind, name, description, geometry, attrs, owner, rel, caveats,
-			valid_from, valid_to, version, created_at, updated_at, updated_by, updated_by_party, deleted)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{f.ID}, args...)...)
+			valid_from, valid_to, version, created_at, updated_at, updated_by, updated_by_party, deleted, doc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{f.ID}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -125,7 +136,7 @@ func (db *DB) UpdateFeature(ctx context.Context, f concord.Feature, prev int, ev
 			return concord.Errorf(concord.Conflict, "feature %s is at version %d, not %d: someone changed it; reload and retry", f.ID, cur, prev)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE features SET kind = ?, name = ?, description = ?, geometry = ?, attrs = ?, owner = ?, rel = ?, caveats = ?,
-			valid_from = ?, valid_to = ?, version = ?, created_at = ?, updated_at = ?, updated_by = ?, updated_by_party = ?, deleted = ? WHERE rid = ?`,
+			valid_from = ?, valid_to = ?, version = ?, created_at = ?, updated_at = ?, updated_by = ?, updated_by_party = ?, deleted = ?, doc = ? WHERE rid = ?`,
 			append(args, rid)...)
 		if err != nil {
 			return err
@@ -195,14 +206,18 @@ func (db *DB) Features(ctx context.Context, q concord.FeatureQuery) ([]concord.F
 		limit = maxPage
 	}
 	args = append(args, limit)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+featureCols+` FROM features f WHERE `+strings.Join(where, " AND ")+` ORDER BY f.id LIMIT ?`, args...)
+	cols, scan := featureCols, scanFeature
+	if q.DocOnly {
+		cols, scan = docCols, scanDoc
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM features f WHERE `+strings.Join(where, " AND ")+` ORDER BY f.id LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := make([]concord.Feature, 0, min(limit, 256))
 	for rows.Next() {
-		f, err := scanFeature(rows)
+		f, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -191,9 +191,15 @@ func NewFeature(owner string, rel []string, lon, lat float64) concord.Feature {
 	}
 }
 
+// withDoc sets the stored document, as the Service does on every write.
+func withDoc(f concord.Feature) concord.Feature {
+	f.Doc, _ = f.GeoJSON(nil)
+	return f
+}
+
 func insert(t *testing.T, s concord.Store, f concord.Feature) {
 	t.Helper()
-	must(t, s.InsertFeature(context.Background(), f, ev("feature", "created", f.ID, f.Version, f.Marking)))
+	must(t, s.InsertFeature(context.Background(), withDoc(f), ev("feature", "created", f.ID, f.Version, f.Marking)))
 }
 
 func testFeatureRoundTrip(t *testing.T, s concord.Store) {
@@ -215,10 +221,18 @@ func testFeatureRoundTrip(t *testing.T, s concord.Store) {
 	if string(a) != string(b) {
 		t.Fatalf("round trip differs:\n got %s\nwant %s", b, a)
 	}
+	if string(got.Doc) != string(a) {
+		t.Fatalf("stored document differs:\n got %s\nwant %s", got.Doc, a)
+	}
+	docs, err := s.Features(ctx, concord.FeatureQuery{DocOnly: true})
+	must(t, err)
+	if len(docs) != 1 || string(docs[0].Doc) != string(a) || docs[0].Marking.Owner != "ISR" || docs[0].Marking.Rel[1] != "WFP" || docs[0].Version != 1 || docs[0].Kind != concord.FeatureRestrictedArea {
+		t.Fatalf("doc-only query: %+v", docs)
+	}
 	_, err = s.Feature(ctx, uuid.NewString())
 	wantCode(t, err, concord.NotFound)
 	bad := NewFeature("NOPE", nil, 34.3, 31.4)
-	wantCode(t, s.InsertFeature(ctx, bad, ev("feature", "created", bad.ID, 1, bad.Marking)), concord.Invalid)
+	wantCode(t, s.InsertFeature(ctx, withDoc(bad), ev("feature", "created", bad.ID, 1, bad.Marking)), concord.Invalid)
 }
 
 func testFeatureConflict(t *testing.T, s concord.Store) {
@@ -228,13 +242,13 @@ func testFeatureConflict(t *testing.T, s concord.Store) {
 	insert(t, s, f)
 	f2 := f
 	f2.Version, f2.Name = 2, "renamed"
-	must(t, s.UpdateFeature(ctx, f2, 1, ev("feature", "updated", f.ID, 2, f.Marking)))
+	must(t, s.UpdateFeature(ctx, withDoc(f2), 1, ev("feature", "updated", f.ID, 2, f.Marking)))
 	f3 := f
 	f3.Version, f3.Name = 2, "lost update"
-	wantCode(t, s.UpdateFeature(ctx, f3, 1, ev("feature", "updated", f.ID, 2, f.Marking)), concord.Conflict)
+	wantCode(t, s.UpdateFeature(ctx, withDoc(f3), 1, ev("feature", "updated", f.ID, 2, f.Marking)), concord.Conflict)
 	missing := NewFeature("PAK", nil, 34.3, 31.4)
 	missing.Version = 2
-	wantCode(t, s.UpdateFeature(ctx, missing, 1, ev("feature", "updated", missing.ID, 2, missing.Marking)), concord.NotFound)
+	wantCode(t, s.UpdateFeature(ctx, withDoc(missing), 1, ev("feature", "updated", missing.ID, 2, missing.Marking)), concord.NotFound)
 	got, _ := s.Feature(ctx, f.ID)
 	if got.Name != "renamed" || got.Version != 2 {
 		t.Fatalf("after conflict: %+v", got)
@@ -242,7 +256,7 @@ func testFeatureConflict(t *testing.T, s concord.Store) {
 	// Deletion is an update that keeps the row for history.
 	del := got
 	del.Version, del.Deleted = 3, true
-	must(t, s.UpdateFeature(ctx, del, 2, ev("feature", "deleted", f.ID, 3, f.Marking)))
+	must(t, s.UpdateFeature(ctx, withDoc(del), 2, ev("feature", "deleted", f.ID, 3, f.Marking)))
 	list, err := s.Features(ctx, concord.FeatureQuery{})
 	must(t, err)
 	if len(list) != 0 {
@@ -382,13 +396,13 @@ func testHistoryAndOutbox(t *testing.T, s concord.Store) {
 	must(t, s.MarkPublished(ctx, seqs))
 	f := NewFeature("PAK", []string{"ISF"}, 34.3, 31.4)
 	e1 := ev("feature", "created", f.ID, 1, f.Marking)
-	must(t, s.InsertFeature(ctx, f, e1))
+	must(t, s.InsertFeature(ctx, withDoc(f), e1))
 	f.Version = 2
 	f.Name = "v2"
 	e2 := ev("feature", "updated", f.ID, 2, f.Marking)
 	prev := f.Marking
 	e2.PrevMarking = &prev
-	must(t, s.UpdateFeature(ctx, f, 1, e2))
+	must(t, s.UpdateFeature(ctx, withDoc(f), 1, e2))
 	pending, _ = s.PendingEvents(ctx, 100)
 	if len(pending) != 2 || pending[0].ID != e1.ID || pending[1].ID != e2.ID || pending[1].PrevMarking == nil {
 		t.Fatalf("pending = %+v", pending)
@@ -423,10 +437,10 @@ func testFailedWrite(t *testing.T, s concord.Store) {
 	// A duplicate id fails; neither its history nor its event may remain.
 	dup := f
 	e := ev("feature", "created", f.ID, 1, f.Marking)
-	wantCode(t, s.InsertFeature(ctx, dup, e), concord.Conflict)
+	wantCode(t, s.InsertFeature(ctx, withDoc(dup), e), concord.Conflict)
 	stale := f
 	stale.Version = 5
-	wantCode(t, s.UpdateFeature(ctx, stale, 4, ev("feature", "updated", f.ID, 5, f.Marking)), concord.Conflict)
+	wantCode(t, s.UpdateFeature(ctx, withDoc(stale), 4, ev("feature", "updated", f.ID, 5, f.Marking)), concord.Conflict)
 	pending, _ = s.PendingEvents(ctx, 100)
 	if len(pending) != before+1 {
 		t.Fatalf("pending = %d, want %d: a failed write left an event", len(pending), before+1)

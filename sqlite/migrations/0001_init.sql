@@ -70,7 +70,8 @@ CREATE TABLE features (
 	updated_at       INTEGER NOT NULL,
 	updated_by       TEXT NOT NULL,
 	updated_by_party TEXT NOT NULL,
-	deleted          INTEGER NOT NULL DEFAULT 0
+	deleted          INTEGER NOT NULL DEFAULT 0,
+	doc              BLOB NOT NULL        -- the GeoJSON as served (see concord.Feature.Doc)
 );
 CREATE INDEX features_kind ON features(kind, id);
 CREATE VIRTUAL TABLE feature_bbox USING rtree(rid, minx, maxx, miny, maxy);

@@ -88,6 +88,7 @@ function showLogin(message = ""): void {
     } catch (ex) {
       const e2 = ex as ApiError;
       let msg = e2.message || "Login failed.";
+      msg = msg.charAt(0).toUpperCase() + msg.slice(1);
       if (e2.status === 429 && e2.retryAfter) msg = `${msg} (try again in ${e2.retryAfter} s)`;
       err.textContent = msg;
       err.hidden = false;

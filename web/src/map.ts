@@ -36,6 +36,9 @@ export const LINE_STYLE: Record<string, { color: string; dash?: string; cap: "ro
 };
 
 interface Rendered {
+  f: Feature;
+  /** A permanent label that is placed after drawing (routes). */
+  label?: L.Tooltip;
   /** Everything drawn for the feature (shape, halo, labels). */
   layer: L.Layer;
   /** The one element that carries the feature's data attributes. */
@@ -161,7 +164,7 @@ export class MissionMap {
     const kind = f.properties.kind;
     const group = this.groups.get(kind);
     if (!group) return;
-    let built: { layer: L.Layer; primary: L.Layer };
+    let built: { layer: L.Layer; primary: L.Layer; label?: L.Tooltip };
     try {
       built = this.build(f);
     } catch (err) {
@@ -169,7 +172,7 @@ export class MissionMap {
       return;
     }
     const { layer, primary } = built;
-    const r: Rendered = { layer, primary, version: f.properties.version, kind };
+    const r: Rendered = { f, layer, primary, label: built.label, version: f.properties.version, kind };
     const retag = () => tagElements(r, f, this.selected === f.id);
     const hook = (l: L.Layer) => {
       l.on("add", retag);
@@ -184,6 +187,53 @@ export class MissionMap {
     this.rendered.set(f.id, r);
     group.addLayer(layer);
     retag();
+    if (kind === "route" || kind === "site") this.schedulePlacement();
+  }
+
+  private placeTimer = 0;
+
+  private schedulePlacement(): void {
+    window.clearTimeout(this.placeTimer);
+    this.placeTimer = window.setTimeout(() => this.placeRouteLabels(), 50);
+  }
+
+  /**
+   * Puts each route's name where the line passes fewest sites, so that
+   * labels do not sit on top of symbols in the built-up areas.
+   */
+  private placeRouteLabels(): void {
+    const sites: L.LatLng[] = [];
+    for (const r of this.rendered.values()) {
+      if (r.kind !== "site") continue;
+      const ll = (r.primary as unknown as { getLatLng?: () => L.LatLng }).getLatLng?.();
+      if (ll) sites.push(ll);
+    }
+    const placed: L.LatLng[] = [];
+    for (const r of this.rendered.values()) {
+      if (r.kind !== "route" || !r.label) continue;
+      let best: { at: L.LatLng; angle: number } | null = null;
+      let bestScore = -Infinity;
+      for (const frac of [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74]) {
+        const c = alongLine(r.primary, frac);
+        if (!c) continue;
+        const k = Math.cos((c.at.lat * Math.PI) / 180);
+        const dist = (p: L.LatLng) => Math.hypot((p.lng - c.at.lng) * k, p.lat - c.at.lat) * 111; // km
+        let near = Infinity;
+        for (const p of sites) near = Math.min(near, dist(p));
+        for (const p of placed) near = Math.min(near, dist(p) * 0.5);
+        // Prefer the middle unless another spot is clearly emptier.
+        const score = Math.min(near, 2.5) - Math.abs(frac - 0.5) * 0.8;
+        if (score > bestScore) {
+          bestScore = score;
+          best = c;
+        }
+      }
+      if (!best) continue;
+      placed.push(best.at);
+      r.label.setLatLng(best.at);
+      const el = r.label.getContent();
+      if (el instanceof HTMLElement) el.style.transform = `rotate(${best.angle.toFixed(1)}deg) translateY(-0.95em)`;
+    }
   }
 
   remove(id: string): void {
@@ -257,7 +307,7 @@ export class MissionMap {
     if (c && !this.map.getBounds().pad(-0.1).contains(c)) this.map.panTo(c);
   }
 
-  private build(f: Feature): { layer: L.Layer; primary: L.Layer } {
+  private build(f: Feature): { layer: L.Layer; primary: L.Layer; label?: L.Tooltip } {
     const p = f.properties;
     const kind = p.kind;
     const pane = `cc-${kind}`;
@@ -310,7 +360,8 @@ export class MissionMap {
 
     const pointToLayer = (_: unknown, latlng: L.LatLng) => {
       const crossing = p.site_kind === "crossing";
-      const size = crossing ? 30 : 22;
+      const big = window.innerWidth >= 1700 && window.innerHeight >= 950;
+      const size = crossing ? (big ? 34 : 30) : big ? 26 : 22;
       const icon = L.divIcon({
         className: `site-icon site-${p.site_kind ?? "unknown"} status-${p.status ?? "unknown"}${crossing ? " site-crossing" : ""}`,
         html: siteSymbol(p.site_kind, p.status, size),
@@ -345,7 +396,7 @@ export class MissionMap {
 
     const label = this.label(primary, f);
     if (label) parts.push(label);
-    return { layer: parts.length === 1 ? primary : L.featureGroup(parts), primary };
+    return { layer: parts.length === 1 ? primary : L.featureGroup(parts), primary, label: label ?? undefined };
   }
 
   /** Binds a hover tooltip, or returns a standalone permanent label. */
@@ -375,6 +426,7 @@ export class MissionMap {
         return perm(at, el, "lbl-sector", "left", [-10, 0]);
       }
       case "route": {
+        layer.bindTooltip(p.name, { direction: "top", sticky: true, className: "hover-tip", opacity: 1 });
         const along = alongLine(layer, 0.5);
         if (!along) return null;
         const el = document.createElement("span");
@@ -396,7 +448,20 @@ export class MissionMap {
           return null;
         }
         return hover(`${p.name}\n${label(SITE_KIND_LABEL, p.site_kind)} · ${label(STATUS_LABEL, p.status)}`);
-      case "activity_area":
+      case "activity_area": {
+        // Time-bound areas carry their window on the map, as a callout
+        // just east of the area.
+        layer.bindTooltip(`${KIND_SINGULAR[p.kind]}: ${p.name}`, { direction: "top", className: "hover-tip", opacity: 1 });
+        const at = eastEdge(layer);
+        if (!at) return null;
+        const el = document.createElement("span");
+        const n = document.createElement("b");
+        n.textContent = p.name;
+        const w = document.createElement("i");
+        w.textContent = windowText(f) || "no window";
+        el.append(n, w);
+        return perm(at, el, "lbl-activity", "right", [8, 0]);
+      }
       case "restricted_area": {
         const w = windowText(f);
         return hover(`${KIND_SINGULAR[p.kind]}: ${p.name}${w ? `\n${w}` : ""}`);
@@ -458,20 +523,28 @@ function centroid(ring: L.LatLng[]): L.LatLng {
 
 /** The westmost crossing of the centroid's latitude with the area's outline. */
 function westEdge(layer: L.Layer): L.LatLng | null {
+  return edge(layer, -1);
+}
+
+function eastEdge(layer: L.Layer): L.LatLng | null {
+  return edge(layer, 1);
+}
+
+function edge(layer: L.Layer, sign: 1 | -1): L.LatLng | null {
   const rings = ringsOf(layer);
   if (!rings.length) return null;
   const c = centerOf(layer);
   if (!c) return null;
-  let west = Infinity;
+  let best = -Infinity;
   for (const r of rings) {
     for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
       const p = r[i], q = r[j];
       if ((p.lat > c.lat) === (q.lat > c.lat)) continue;
       const lng = p.lng + ((c.lat - p.lat) / (q.lat - p.lat)) * (q.lng - p.lng);
-      west = Math.min(west, lng);
+      best = Math.max(best, sign * lng);
     }
   }
-  return isFinite(west) ? L.latLng(c.lat, west) : c;
+  return isFinite(best) ? L.latLng(c.lat, sign * best) : c;
 }
 
 /** The point at a fraction of a line's length, with its on-screen angle. */

@@ -18,8 +18,6 @@ type Directory struct {
 	members map[string][]string // group -> member party codes
 	// denied[owner][viewer] is true when owner's policy refuses viewer.
 	denied map[string]map[string]bool
-	// audience[party] is the prefilter token list for that viewer party.
-	audience map[string][]string
 }
 
 // NewDirectory builds a directory and checks that every group a party names
@@ -30,7 +28,6 @@ func NewDirectory(parties []Party, groups []Group) (*Directory, error) {
 		groups:   make(map[string]*Group, len(groups)),
 		members:  map[string][]string{},
 		denied:   map[string]map[string]bool{},
-		audience: map[string][]string{},
 	}
 	for i := range groups {
 		g := groups[i]
@@ -77,9 +74,6 @@ func NewDirectory(parties []Party, groups []Group) (*Directory, error) {
 		if len(deny) > 0 {
 			d.denied[p.Code] = deny
 		}
-		aud := []string{p.Code, RelAll, RelPublic}
-		aud = append(aud, p.Groups...)
-		d.audience[p.Code] = aud
 	}
 	return d, nil
 }
@@ -147,21 +141,6 @@ func (d *Directory) CanSee(viewer string, m Marking) bool {
 		}
 	}
 	return false
-}
-
-// Audience returns the release tokens that can grant viewer access (its own
-// code, its groups, ALL, PUBLIC), for stores to prefilter candidates. It
-// returns nil when the viewer sees everything. A prefilter only narrows:
-// CanSee still decides every record.
-func (d *Directory) Audience(viewer string) []string {
-	p := d.parties[viewer]
-	if p == nil {
-		return []string{}
-	}
-	if p.Kind == KindCoordination {
-		return nil
-	}
-	return d.audience[viewer]
 }
 
 // Recipients returns the codes of every party that may see a record with

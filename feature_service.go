@@ -17,7 +17,9 @@ type FeaturePage struct {
 }
 
 // ListFeatures returns the features v may see that match q, a page at a
-// time. The store prefilters by the viewer's audience; CanSee decides.
+// time, ordered by id. Candidates come from the in-memory index; CanSee
+// decides. With q.DocOnly the features carry only their id, kind, marking,
+// version and stored document; otherwise they are read from the store.
 func (s *Service) ListFeatures(ctx context.Context, v Viewer, q FeatureQuery) (FeaturePage, error) {
 	if err := s.checkViewer(v); err != nil {
 		return FeaturePage{}, err
@@ -26,31 +28,41 @@ func (s *Service) ListFeatures(ctx context.Context, v Viewer, q FeatureQuery) (F
 	if q.Limit <= 0 || q.Limit > s.opts.MaxPageSize {
 		q.Limit = s.opts.MaxPageSize
 	}
-	want := q.Limit
-	q.Audience = d.Audience(v.Party)
-	var page FeaturePage
-	for {
-		batch, err := s.store.Features(ctx, q)
-		if err != nil {
-			return FeaturePage{}, err
-		}
-		for i, f := range batch {
-			if !d.CanSee(v.Party, f.Marking) {
-				continue
-			}
-			page.Features = append(page.Features, f)
-			if len(page.Features) == want {
-				if i < len(batch)-1 || len(batch) == q.Limit {
-					page.Next = f.ID
-				}
-				return page, nil
-			}
-		}
-		if len(batch) < q.Limit {
-			return page, nil
-		}
-		q.After = batch[len(batch)-1].ID
+	keep := func(m Marking) bool { return d.CanSee(v.Party, m) }
+	if v.IsSystem() {
+		keep = func(Marking) bool { return true }
 	}
+	found := s.index.search(q, keep, q.Limit)
+	var page FeaturePage
+	if len(found) > q.Limit {
+		found = found[:q.Limit]
+		page.Next = found[len(found)-1].id
+	}
+	if q.DocOnly {
+		page.Features = make([]Feature, len(found))
+		for i, e := range found {
+			page.Features[i] = Feature{ID: e.id, Kind: e.kind, Marking: e.marking, Version: e.version, Doc: e.doc}
+		}
+		return page, nil
+	}
+	ids := make([]string, len(found))
+	for i, e := range found {
+		ids[i] = e.id
+	}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	fs, err := s.store.Features(ctx, FeatureQuery{IDs: ids, Limit: len(ids)})
+	if err != nil {
+		return FeaturePage{}, err
+	}
+	// The store is the authority: re-check what it returns.
+	for _, f := range fs {
+		if keep(f.Marking) {
+			page.Features = append(page.Features, f)
+		}
+	}
+	return page, nil
 }
 
 // Feature returns one feature if v may see it. A feature v may not see is
@@ -87,6 +99,7 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 	if err := s.store.InsertFeature(ctx, f, ev); err != nil {
 		return Feature{}, err
 	}
+	s.index.put(entryOf(&f), false)
 	s.committed()
 	return f, nil
 }
@@ -127,6 +140,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 	if err := s.store.UpdateFeature(ctx, f, old.Version, ev); err != nil {
 		return Feature{}, err
 	}
+	s.index.put(entryOf(&f), false)
 	s.committed()
 	return f, nil
 }
@@ -155,6 +169,7 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 	if err := s.store.UpdateFeature(ctx, f, old.Version, ev); err != nil {
 		return err
 	}
+	s.index.put(entryOf(&f), true)
 	s.committed()
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 type Service struct {
 	store  Store
 	access *Access
+	index  *featureIndex
 	opts   ServiceOptions
 }
 
@@ -47,14 +48,38 @@ func NewService(ctx context.Context, store Store, opts ServiceOptions) (*Service
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = 5000
 	}
-	s := &Service{store: store, opts: opts}
+	s := &Service{store: store, opts: opts, index: newFeatureIndex()}
 	d, err := s.loadDirectory(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.access = NewAccess(d)
+	if err := s.index.load(ctx, store); err != nil {
+		return nil, fmt.Errorf("index features: %w", err)
+	}
 	return s, nil
 }
+
+// Apply brings this instance's in-memory state up to date with an event
+// from the bus, whichever instance committed it: the directory when
+// parties or groups change, the feature index when features do. Applying
+// an event twice, or an older one after a newer, changes nothing.
+func (s *Service) Apply(ctx context.Context, ev Event) error {
+	switch ev.Kind {
+	case "party", "group":
+		return s.ReloadDirectory(ctx)
+	case "feature":
+		e, err := entryFromEvent(ev)
+		if err != nil {
+			return err
+		}
+		s.index.put(e, ev.Verb == VerbDeleted)
+	}
+	return nil
+}
+
+// IndexedFeatures returns how many live features the in-memory index holds.
+func (s *Service) IndexedFeatures() int { return s.index.len() }
 
 // Access returns the releasability layer, shared with the live stream.
 func (s *Service) Access() *Access { return s.access }

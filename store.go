@@ -92,9 +92,6 @@ type FeatureQuery struct {
 	After string
 	// Limit is the most features to return; the store may cap it.
 	Limit int
-	// Audience, when not nil, keeps only features whose owner is one of
-	// these tokens or whose rel names one of them. It is a prefilter.
-	Audience []string
 	// IDs, when not empty, keeps only these features.
 	IDs []string
 	// DocOnly asks for ID, Kind, Marking, Version and Doc only, skipping

@@ -186,17 +186,6 @@ func (db *DB) Features(ctx context.Context, q concord.FeatureQuery) ([]concord.F
 		where = append(where, "(f.valid_from IS NULL OR f.valid_from <= ?) AND (f.valid_to IS NULL OR f.valid_to > ?)")
 		args = append(args, t, t)
 	}
-	if q.Audience != nil {
-		or := []string{"f.owner IN (" + placeholders(len(q.Audience)) + ")"}
-		for _, t := range q.Audience {
-			args = append(args, t)
-		}
-		for _, t := range q.Audience {
-			or = append(or, "f.rel LIKE ?")
-			args = append(args, "% "+t+" %")
-		}
-		where = append(where, "("+strings.Join(or, " OR ")+")")
-	}
 	if q.After != "" {
 		where = append(where, "f.id > ?")
 		args = append(args, q.After)

@@ -26,7 +26,6 @@ func Run(t *testing.T, open func(t *testing.T) concord.Store) {
 		{"FeatureRoundTrip", testFeatureRoundTrip},
 		{"FeatureConflict", testFeatureConflict},
 		{"FeatureQuery", testFeatureQuery},
-		{"AudiencePrefilter", testAudience},
 		{"HistoryAndOutbox", testHistoryAndOutbox},
 		{"FailedWriteLeavesNoEvent", testFailedWrite},
 	}
@@ -336,45 +335,6 @@ func testFeatureQuery(t *testing.T, s concord.Store) {
 	byID, _ := s.Features(ctx, concord.FeatureQuery{IDs: ids[:3]})
 	if len(byID) != 3 {
 		t.Fatalf("by ids = %d", len(byID))
-	}
-}
-
-func testAudience(t *testing.T, s concord.Store) {
-	ctx := context.Background()
-	Seed(t, s)
-	cases := []struct {
-		owner string
-		rel   []string
-		pak   bool // expected in PAK's prefilter
-	}{
-		{"PAK", nil, true},
-		{"WFP", []string{"PAK"}, true},
-		{"WFP", []string{"ISF"}, true},
-		{"WFP", []string{"ALL"}, true},
-		{"WFP", []string{"PUBLIC"}, true},
-		{"WFP", []string{"HUM"}, false},
-		{"WFP", []string{"PAKX"}, false}, // a token containing PAK is not PAK
-		{"ISR", []string{}, false},
-	}
-	want := map[string]bool{}
-	for _, c := range cases {
-		f := NewFeature(c.owner, c.rel, 34.3, 31.4)
-		if c.owner == "WFP" && len(c.rel) == 1 && c.rel[0] == "PAKX" {
-			f.Marking.Rel = []string{"PAKX"}
-		}
-		insert(t, s, f)
-		want[f.ID] = c.pak
-	}
-	got, err := s.Features(ctx, concord.FeatureQuery{Audience: []string{"PAK", "ALL", "PUBLIC", "ISF"}})
-	must(t, err)
-	gotSet := map[string]bool{}
-	for _, f := range got {
-		gotSet[f.ID] = true
-	}
-	for id, w := range want {
-		if gotSet[id] != w {
-			t.Errorf("feature %s: in prefilter = %v, want %v", id, gotSet[id], w)
-		}
 	}
 }
 

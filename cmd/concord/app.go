@@ -99,12 +99,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.Hub = concord.NewHub(m.Service.Access())
 	m.Hub.OnEvent = func(ev concord.Event) {
-		if ev.Kind == "party" || ev.Kind == "group" {
-			rctx, cancel := context.WithTimeout(runCtx, 5*time.Second)
-			defer cancel()
-			if err := m.Service.ReloadDirectory(rctx); err != nil {
-				m.Log.Error("directory_reload_failed", "err", err)
-			}
+		rctx, cancel := context.WithTimeout(runCtx, 5*time.Second)
+		defer cancel()
+		if err := m.Service.Apply(rctx, ev); err != nil {
+			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
 		}
 	}
 	m.goRun(func() { m.Relay.Run(runCtx) })

@@ -458,8 +458,11 @@ class App {
       return;
     }
     this.map.select(id);
+    const opening = !this.details.id;
     this.details.show(f, true);
-    if (reveal) this.map.reveal(id);
+    // Opening the panel narrows the map; once it has, make sure the chosen
+    // feature is still on screen.
+    if (reveal || opening) requestAnimationFrame(() => requestAnimationFrame(() => this.map.reveal(id)));
   }
 
   // ------------------------------------------------------------ session

@@ -298,13 +298,20 @@ export class MissionMap {
     if (b) this.map.fitBounds(b, { padding: [16, 16], animate: false });
   }
 
-  /** Centres on a feature without changing the zoom much. */
+  /**
+   * Brings a feature into view without changing the zoom: points are panned
+   * just inside the edge, areas and lines only when entirely out of view.
+   */
   reveal(id: string): void {
     const r = this.rendered.get(id);
     if (!r) return;
     const l = r.primary as unknown as { getBounds?: () => L.LatLngBounds; getLatLng?: () => L.LatLng };
-    const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng ? l.getLatLng() : null;
-    if (c && !this.map.getBounds().pad(-0.1).contains(c)) this.map.panTo(c);
+    if (l.getLatLng) {
+      this.map.panInside(l.getLatLng(), { padding: [48, 48] });
+    } else if (l.getBounds) {
+      const b = l.getBounds();
+      if (b.isValid() && !this.map.getBounds().intersects(b)) this.map.panTo(b.getCenter());
+    }
   }
 
   private build(f: Feature): { layer: L.Layer; primary: L.Layer; label?: L.Tooltip } {

@@ -12,8 +12,10 @@ type Bus interface {
 	// (including events published later), until ctx ends or the
 	// subscription fails.
 	Subscribe(ctx context.Context, from uint64, fn func(Event)) error
-	// LastSeq returns the sequence of the newest stored event.
+	// LastSeq returns the sequence of the newest stored event, and
+	// FirstSeq that of the oldest still kept (older ones aged out).
 	LastSeq(ctx context.Context) (uint64, error)
+	FirstSeq(ctx context.Context) (uint64, error)
 	// Replay calls fn, in order, for every stored event with a sequence of
 	// at least from, up to the last one stored when Replay started, and
 	// returns the sequence of the last event it delivered (or from-1).

@@ -218,6 +218,26 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, concord.Viewe
 	}
 }
 
+// sessionResponse says whether the caller is logged in. It never fails, so
+// that a page can ask before it shows a login form.
+type sessionResponse struct {
+	Authenticated bool           `json:"authenticated"`
+	User          *concord.User  `json:"user,omitempty"`
+	Party         *concord.Party `json:"party,omitempty"`
+	Exercise      string         `json:"exercise,omitempty"`
+}
+
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	out := sessionResponse{Exercise: s.opts.Exercise}
+	if v, err := s.authenticate(r); err == nil {
+		if u, err := s.svc.Store().User(r.Context(), v.UserID); err == nil {
+			p, _ := s.svc.Access().Directory().Party(v.Party)
+			out.Authenticated, out.User, out.Party = true, &u, &p
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) me(w http.ResponseWriter, r *http.Request, v concord.Viewer) {
 	u, err := s.svc.Store().User(r.Context(), v.UserID)
 	if err != nil {

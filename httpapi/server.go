@@ -39,8 +39,10 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Exercise labels every screen and response of a demo deployment.
 	Exercise string
-	// BasemapURL is an optional tile URL template for the web map.
-	BasemapURL string
+	// BasemapURL is an optional tile URL template for the web map, and
+	// BasemapAttribution the credit its provider requires.
+	BasemapURL         string
+	BasemapAttribution string
 	// LoginRate is login attempts per minute per client address and per
 	// username; default 10.
 	LoginRate int
@@ -108,6 +110,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("POST /api/login", s.login)
 	m.HandleFunc("POST /api/logout", s.logout)
+	m.HandleFunc("GET /api/session", s.session)
 	m.HandleFunc("GET /api/me", s.authed(s.me))
 	m.HandleFunc("GET /api/config", s.authed(s.clientConfig))
 

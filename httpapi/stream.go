@@ -98,6 +98,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, v concord.Viewer
 	}
 	replayed := uint64(0)
 	if lastStr != "" {
+		// Events older than the stream keeps cannot be replayed: tell the
+		// client to reload its state instead of letting it miss changes.
+		if first, err := s.opts.Bus.FirstSeq(ctx); err == nil && last+1 < first {
+			fmt.Fprintf(bw, "event: stream.reset\ndata: {\"reason\":\"events after %d are no longer kept; reload the current state\"}\n\n", last)
+		}
 		upTo, err := s.opts.Bus.Replay(ctx, last+1, func(ev concord.Event) error {
 			if out, ok := concord.Project(s.svc.Access().Directory(), v.Party, ev); ok {
 				write(out)

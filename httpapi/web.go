@@ -12,17 +12,18 @@ import (
 
 // clientConfig is what the web UI needs to know about this deployment.
 type clientConfig struct {
-	Exercise     string                `json:"exercise,omitempty"`
-	BasemapURL   string                `json:"basemap_url,omitempty"`
-	FeatureKinds []concord.FeatureKind `json:"feature_kinds"`
-	SiteKinds    []concord.SiteKind    `json:"site_kinds"`
-	SiteStatuses []concord.SiteStatus  `json:"site_statuses"`
-	Roles        []concord.Role        `json:"roles"`
+	Exercise           string                `json:"exercise,omitempty"`
+	BasemapURL         string                `json:"basemap_url,omitempty"`
+	BasemapAttribution string                `json:"basemap_attribution,omitempty"`
+	FeatureKinds       []concord.FeatureKind `json:"feature_kinds"`
+	SiteKinds          []concord.SiteKind    `json:"site_kinds"`
+	SiteStatuses       []concord.SiteStatus  `json:"site_statuses"`
+	Roles              []concord.Role        `json:"roles"`
 }
 
 func (s *Server) clientConfig(w http.ResponseWriter, r *http.Request, v concord.Viewer) {
 	writeJSON(w, http.StatusOK, clientConfig{
-		Exercise: s.opts.Exercise, BasemapURL: s.opts.BasemapURL, FeatureKinds: concord.FeatureKinds,
+		Exercise: s.opts.Exercise, BasemapURL: s.opts.BasemapURL, BasemapAttribution: s.opts.BasemapAttribution, FeatureKinds: concord.FeatureKinds,
 		SiteKinds: concord.SiteKinds, SiteStatuses: concord.SiteStatuses, Roles: concord.Roles,
 	})
 }

@@ -294,6 +294,15 @@ func (b *Bus) LastSeq(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
+// FirstSeq returns the sequence of the oldest event still stored.
+func (b *Bus) FirstSeq(ctx context.Context) (uint64, error) {
+	info, err := b.stream.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.FirstSeq, nil
+}
+
 // DeleteStream removes the stream; tests use it to clean up after
 // themselves on a shared server.
 func (b *Bus) DeleteStream(ctx context.Context) error {

@@ -133,7 +133,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.API = httpapi.New(httpapi.Options{
 		Service: m.Service, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
 		MaxBodyBytes: m.Config.MaxBodyBytes, SessionTTL: m.Config.SessionTTL, SecureCookies: m.Config.SecureCookies,
-		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, Ready: m.ready,
+		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, BasemapAttribution: m.Config.BasemapAttrib, Ready: m.ready,
 	})
 	if m.httpLn, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.HTTPAddr, err)

@@ -29,6 +29,7 @@ type Config struct {
 	SessionTTL    time.Duration
 	SecureCookies bool
 	BasemapURL    string
+	BasemapAttrib string
 	Exercise      string
 	ConfigFile    string
 }
@@ -62,6 +63,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a browser login lasts")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure (set when served over HTTPS)")
 	fs.StringVar(&c.BasemapURL, "basemap-url", c.BasemapURL, "optional raster tile URL template ({z}/{x}/{y}) for the web map; none by default")
+	fs.StringVar(&c.BasemapAttrib, "basemap-attribution", c.BasemapAttrib, "credit line the basemap's provider requires")
 	fs.StringVar(&c.Exercise, "exercise", c.Exercise, "label shown on every screen, e.g. an exercise name")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional config file: one \"flag-name value\" per line")
 }
@@ -132,6 +134,7 @@ func (c Config) Dump() []string {
 		"session-ttl " + c.SessionTTL.String(),
 		fmt.Sprintf("secure-cookies %v", c.SecureCookies),
 		"basemap-url " + c.BasemapURL,
+		"basemap-attribution " + c.BasemapAttrib,
 		"exercise " + c.Exercise,
 	}
 }

@@ -70,6 +70,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	anon.must(200, "GET", "/readyz", nil)
 	anon.must(200, "GET", "/api/openapi.json", nil)
 	anon.must(401, "GET", "/api/me", nil)
+	anon.must(200, "GET", "/api/session", nil)
 	anon.must(401, "POST", "/api/login", map[string]string{"username": "nobody", "password": "xxxxxxxx"})
 	anon.must(400, "POST", "/api/login", `{"username":`)
 
@@ -77,6 +78,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	pak := as(s.login("pak.liaison"))
 	for _, c := range []*client{admin, pak} {
 		c.must(200, "GET", "/api/me", nil)
+		c.must(200, "GET", "/api/session", nil)
 		c.must(200, "GET", "/api/config", nil)
 		c.must(200, "GET", "/api/parties", nil)
 		c.must(200, "GET", "/api/groups", nil)

@@ -92,9 +92,18 @@ export interface Session {
   exercise?: string;
 }
 
+/** GET /api/session: never fails; says whether the caller is logged in. */
+export interface SessionProbe {
+  authenticated: boolean;
+  user?: User;
+  party?: Party;
+  exercise?: string;
+}
+
 export interface ClientConfig {
   exercise?: string;
   basemap_url?: string;
+  basemap_attribution?: string;
   feature_kinds: FeatureKind[];
   site_kinds: string[];
   site_statuses: string[];
@@ -185,6 +194,7 @@ export const api = {
   login: (username: string, password: string) => request<Session>("POST", "/api/login", { username, password }),
   logout: () => request<void>("POST", "/api/logout"),
   me: () => request<Session>("GET", "/api/me"),
+  session: () => request<SessionProbe>("GET", "/api/session"),
   config: () => request<ClientConfig>("GET", "/api/config"),
   parties: () => request<{ parties: Party[] }>("GET", "/api/parties"),
   groups: () => request<{ groups: Group[]; caveats: Caveat[] }>("GET", "/api/groups"),

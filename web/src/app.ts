@@ -244,7 +244,7 @@ class App {
 
     this.map = new MissionMap(mapEl, (id) => this.select(id));
     this.map.setParties([...this.dir.parties.values()]);
-    if (this.config.basemap_url) this.map.setBasemap(this.config.basemap_url);
+    if (this.config.basemap_url) this.map.setBasemap(this.config.basemap_url, this.config.basemap_attribution ?? "");
     this.details = new DetailsPanel(this.dir, () => this.select(null), () => this.asOf.value());
     this.feed = new LiveFeed(feedList, (id) => this.select(id, true));
     this.stream = new LiveStream(
@@ -385,6 +385,11 @@ class App {
   }
 
   private onStream(type: string, ev: StreamEvent): void {
+    if (type === "stream.reset") {
+      // The server could not replay everything missed while disconnected.
+      void this.load();
+      return;
+    }
     if (!type.startsWith("feature.")) {
       console.debug("concord stream:", type, ev.record_id);
       return;
@@ -469,14 +474,14 @@ class App {
 
   private async checkSession(): Promise<boolean> {
     try {
-      await api.me();
-      return true;
-    } catch (e) {
-      if ((e as ApiError).status === 401) {
+      const s = await api.session();
+      if (!s.authenticated) {
         this.sessionGone();
         return false;
       }
       return true;
+    } catch {
+      return true; // the server is unreachable; the stream keeps retrying
     }
   }
 
@@ -530,9 +535,13 @@ function layerSwatch(k: FeatureKind): SVGSVGElement {
 
 async function boot(): Promise<void> {
   try {
-    const s = await api.me();
+    const s = await api.session();
     rememberExercise(s.exercise);
-    await startApp(s);
+    if (!s.authenticated || !s.user || !s.party) {
+      showLogin();
+      return;
+    }
+    await startApp({ user: s.user, party: s.party, exercise: s.exercise });
   } catch (e) {
     const err = e as ApiError;
     showLogin(err.status === 401 || err.status === 0 ? (err.status === 0 ? err.message : "") : err.message);

@@ -8,6 +8,7 @@ export type StreamState = "connecting" | "live" | "reconnecting";
 
 const FEATURE_EVENTS = ["feature.created", "feature.updated", "feature.deleted", "feature.withdrawn"];
 const OTHER_EVENTS = [
+  "stream.reset",
   "party.created", "party.updated", "party.deleted",
   "group.created", "group.updated", "group.deleted",
   "user.created", "user.updated", "user.deleted",

@@ -138,12 +138,12 @@ export class MissionMap {
     for (const p of parties) this.partyColor.set(p.code, p.color);
   }
 
-  setBasemap(url: string): void {
+  setBasemap(url: string, attribution: string): void {
     if (!url) return;
     this.hasBasemap = true;
     this.map.getContainer().classList.add("has-basemap");
     L.tileLayer(url, { maxZoom: 19, crossOrigin: false }).addTo(this.map);
-    L.control.attribution({ prefix: false, position: "bottomright" }).addTo(this.map).addAttribution("Basemap: configured tile server");
+    L.control.attribution({ prefix: false, position: "bottomright" }).addTo(this.map).addAttribution(attribution || "Basemap: configured tile server");
   }
 
   /** Replaces the drawn set with features, re-drawing only what changed. */

@@ -24,10 +24,10 @@ type Directory struct {
 // exists and that every policy refers to known parties or groups.
 func NewDirectory(parties []Party, groups []Group) (*Directory, error) {
 	d := &Directory{
-		parties:  make(map[string]*Party, len(parties)),
-		groups:   make(map[string]*Group, len(groups)),
-		members:  map[string][]string{},
-		denied:   map[string]map[string]bool{},
+		parties: make(map[string]*Party, len(parties)),
+		groups:  make(map[string]*Group, len(groups)),
+		members: map[string][]string{},
+		denied:  map[string]map[string]bool{},
 	}
 	for i := range groups {
 		g := groups[i]

@@ -2,6 +2,7 @@ package concord
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,25 @@ type Event struct {
 	// StreamSeq is the bus sequence, set when the event is read back from
 	// the bus; it is the id of the event on the live stream.
 	StreamSeq uint64 `json:"-"`
+
+	// enc, shared by the copies the Hub hands to subscribers, holds the
+	// event's wire encoding so that it is made once, not once per viewer.
+	enc *encoding
+}
+
+type encoding struct {
+	once sync.Once
+	b    []byte
+}
+
+// Encoded returns encode(e), computed once for all the subscribers that
+// received this event from the Hub (and every time for other events).
+func (e Event) Encoded(encode func(Event) []byte) []byte {
+	if e.enc == nil {
+		return encode(e)
+	}
+	e.enc.once.Do(func() { e.enc.b = encode(e) })
+	return e.enc.b
 }
 
 // The event verbs.

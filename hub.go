@@ -92,12 +92,20 @@ func (h *Hub) Dispatch(ev Event) {
 		h.OnEvent(ev)
 	}
 	d := h.access.Directory()
+	// The two variants a subscriber can receive, each encoded at most once.
+	full, withdrawn := ev, ev.Withdrawn()
+	full.enc, withdrawn.enc = &encoding{}, &encoding{}
 	h.mu.RLock()
 	var lagging []*Subscription
 	for s := range h.subs {
 		out, ok := Project(d, s.Viewer.Party, ev)
 		if !ok {
 			continue
+		}
+		if out.Verb == VerbWithdrawn {
+			out = withdrawn
+		} else {
+			out = full
 		}
 		select {
 		case s.C <- out:

@@ -25,6 +25,16 @@ type streamEvent struct {
 	Data       json.RawMessage      `json:"data,omitempty"`
 }
 
+// sseFrame encodes one projected event as a complete SSE frame.
+func (s *Server) sseFrame(out concord.Event) []byte {
+	se := streamEvent{Kind: out.Kind, Verb: out.Verb, RecordID: out.RecordID, Version: out.Version, At: out.At, Actor: out.Actor, ActorParty: out.ActorParty, Data: out.Data}
+	if out.Verb != concord.VerbWithdrawn {
+		se.Marking = &concord.MarkingView{Marking: out.Marking, Banner: s.svc.Access().Directory().Banner(out.Marking)}
+	}
+	b, _ := json.Marshal(se)
+	return fmt.Appendf(nil, "id: %d\nevent: %s.%s\ndata: %s\n\n", out.StreamSeq, out.Kind, out.Verb, b)
+}
+
 // streamBuffer is how many events a client may fall behind before the hub
 // drops it; it then resumes from its last event id.
 const streamBuffer = 4096
@@ -87,13 +97,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, v concord.Viewer
 		if len(kinds) > 0 && !kinds[out.Kind] {
 			return
 		}
-		d := s.svc.Access().Directory()
-		se := streamEvent{Kind: out.Kind, Verb: out.Verb, RecordID: out.RecordID, Version: out.Version, At: out.At, Actor: out.Actor, ActorParty: out.ActorParty, Data: out.Data}
-		if out.Verb != concord.VerbWithdrawn {
-			se.Marking = &concord.MarkingView{Marking: out.Marking, Banner: d.Banner(out.Marking)}
-		}
-		b, _ := json.Marshal(se)
-		fmt.Fprintf(bw, "id: %d\nevent: %s.%s\ndata: %s\n\n", out.StreamSeq, out.Kind, out.Verb, b)
+		bw.Write(out.Encoded(s.sseFrame))
 		s.metrics.delivered.Inc()
 	}
 	replayed := uint64(0)

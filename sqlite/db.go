@@ -75,6 +75,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// DB returns the writer connection pool, for operations and tests that
+// need raw SQL.
+func (db *DB) DB() *sql.DB { return db.w }
+
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
 

@@ -44,7 +44,7 @@ func TestSchemaVersionChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := raw.ExecForTest(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`); err != nil {
+	if _, err := raw.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`); err != nil {
 		t.Fatal(err)
 	}
 	raw.Close()

@@ -47,10 +47,12 @@ type Main struct {
 	API     *httpapi.Server
 	Logins  []demo.Login
 
-	httpSrv *http.Server
-	httpLn  net.Listener
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	httpSrv   *http.Server
+	httpLn    net.Listener
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewMain returns a Main with default configuration.
@@ -221,8 +223,13 @@ func (m *Main) URL() string {
 
 // Close stops everything in reverse order: HTTP (ending live streams and
 // draining requests), background work, a last outbox drain, the bus, and
-// the store last.
+// the store last. Calling it again returns the first result.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	if m.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -13,8 +13,8 @@ import (
 // outbox entry in one transaction, so that no committed change can lose its
 // event.
 //
-// Stores do not decide releasability; they only prefilter by audience tokens
-// when asked (FeatureQuery.Audience), and the Service checks every record.
+// Stores do not decide releasability: the Service checks every record it
+// returns.
 type Store interface {
 	PartyStore
 	UserStore

@@ -1,0 +1,96 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/httpapi"
+	"github.com/concord-mission/concord/password"
+	"github.com/concord-mission/concord/sqlite"
+)
+
+var fuzzServer struct {
+	once  sync.Once
+	h     http.Handler
+	token string
+	err   error
+}
+
+// server builds one API over a real SQLite store for all fuzz inputs.
+func server(f *testing.F) (http.Handler, string) {
+	fuzzServer.once.Do(func() {
+		ctx := context.Background()
+		db, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"), sqlite.Options{Migrate: true})
+		if err != nil {
+			fuzzServer.err = err
+			return
+		}
+		svc, err := concord.NewService(ctx, db, concord.ServiceOptions{})
+		if err != nil {
+			fuzzServer.err = err
+			return
+		}
+		sys := concord.SystemViewer("CMCC", "fuzz")
+		svc.PutGroup(ctx, sys, concord.Group{Code: "ISF", Name: "ISF"})
+		svc.PutParty(ctx, sys, concord.Party{Code: "CMCC", Name: "C", Kind: concord.KindCoordination})
+		svc.PutParty(ctx, sys, concord.Party{Code: "PAK", Name: "P", Kind: concord.KindContributingNation, Groups: []string{"ISF"}})
+		hash, _ := password.Hash("fuzz-password")
+		u, err := svc.CreateUser(ctx, sys, concord.User{Username: "admin", Party: "CMCC", Roles: []concord.Role{concord.RoleAdmin, concord.RoleCoordinator}}, hash)
+		if err != nil {
+			fuzzServer.err = err
+			return
+		}
+		_, fuzzServer.token, fuzzServer.err = httpapi.CreateToken(ctx, db, u.ID, "fuzz", 0)
+		fuzzServer.h = httpapi.New(httpapi.Options{Service: svc, LoginRate: 1 << 20}).Handler()
+	})
+	if fuzzServer.err != nil {
+		f.Fatal(fuzzServer.err)
+	}
+	return fuzzServer.h, fuzzServer.token
+}
+
+// FuzzAPIBodies sends arbitrary bodies to every endpoint that decodes one:
+// the answer must never be a 5xx, and every error must be problem+json.
+func FuzzAPIBodies(f *testing.F) {
+	h, token := server(f)
+	f.Add(uint8(0), []byte(`{"type":"Feature","geometry":{"type":"Point","coordinates":[34.3,31.4]},"properties":{"kind":"site","name":"x","site_kind":"clinic","status":"open","marking":{"owner":"PAK","rel":["ISF"]}}}`))
+	f.Add(uint8(1), []byte(`{"username":"admin","password":"fuzz-password"}`))
+	f.Add(uint8(2), []byte(`{"code":"NGO1","name":"n","kind":"ngo","groups":["ISF"],"policy":{"never_release_to":["PAK"]}}`))
+	f.Add(uint8(3), []byte(`{"marking":{"owner":"PAK","rel":["ISF","ALL"],"caveats":["ORCON"]}}`))
+	f.Add(uint8(4), []byte(`{"username":"u1","party":"PAK","roles":["viewer"],"password":"12345678"}`))
+	f.Add(uint8(5), []byte(`{"name":"t","expires_in_days":3}`))
+	f.Add(uint8(6), []byte(`{"code":"GRP","name":"g"}`))
+	f.Add(uint8(0), []byte(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{}}`))
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		targets := []struct{ method, path string }{
+			{"POST", "/api/features"}, {"POST", "/api/login"}, {"POST", "/api/parties"}, {"POST", "/api/markings/check"},
+			{"POST", "/api/users"}, {"POST", "/api/tokens"}, {"POST", "/api/groups"}, {"PUT", "/api/parties/PAK"},
+		}
+		tg := targets[int(which)%len(targets)]
+		req := httptest.NewRequest(tg.method, tg.path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s answered %d: %s", tg.method, tg.path, rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 400 {
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("error without problem+json: %d %s", rec.Code, ct)
+			}
+			var p httpapi.Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Detail == "" || p.Code == "" || strings.Contains(p.Detail, "internal") {
+				t.Fatalf("bad problem %s", rec.Body.String())
+			}
+		}
+	})
+}

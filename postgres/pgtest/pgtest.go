@@ -1,0 +1,63 @@
+// Package pgtest gives tests their own PostgreSQL database on the server
+// named by CONCORD_TEST_POSTGRES_URL, created at the start of a test and
+// dropped at its end, so that runs never collide. Tests that need
+// PostgreSQL skip when the variable is unset.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvVar names the server tests may use.
+const EnvVar = "CONCORD_TEST_POSTGRES_URL"
+
+// URL returns a URL of a fresh, empty database, dropped when t ends. It
+// skips t when no server is configured.
+func URL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvVar)
+	if admin == "" {
+		t.Skipf("%s is not set; PostgreSQL tests skipped", EnvVar)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "concord_test_" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", EnvVar, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() { Drop(admin, name) })
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Drop removes a test database, ending its sessions first (including
+// analyst roles' and killed processes' leftovers).
+func Drop(admin, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+}

@@ -147,6 +147,9 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 
 // DeleteFeature marks a feature deleted; its history stays.
 func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, version int) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	old, err := s.Feature(ctx, v, id)
 	if err != nil {
 		return err
@@ -188,6 +191,9 @@ func (s *Service) canChange(v Viewer, f Feature) error {
 func (s *Service) prepareFeature(v Viewer, f *Feature) error {
 	f.Doc = nil
 	if err := s.checkViewer(v); err != nil {
+		return err
+	}
+	if err := s.checkWritable(); err != nil {
 		return err
 	}
 	if !v.CanWrite() {

@@ -31,6 +31,9 @@ func (s *Service) PutParty(ctx context.Context, v Viewer, p Party) (Party, error
 	if err := s.requireMissionAdmin(v); err != nil {
 		return Party{}, err
 	}
+	if err := s.checkWritable(); err != nil {
+		return Party{}, err
+	}
 	p.Code = strings.ToUpper(strings.TrimSpace(p.Code))
 	slices.Sort(p.Groups)
 	p.Groups = slices.Compact(p.Groups)
@@ -81,6 +84,9 @@ func (s *Service) PutParty(ctx context.Context, v Viewer, p Party) (Party, error
 // PutGroup creates or updates a group (mission admins only).
 func (s *Service) PutGroup(ctx context.Context, v Viewer, g Group) (Group, error) {
 	if err := s.requireMissionAdmin(v); err != nil {
+		return Group{}, err
+	}
+	if err := s.checkWritable(); err != nil {
 		return Group{}, err
 	}
 	g.Code = strings.ToUpper(strings.TrimSpace(g.Code))

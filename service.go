@@ -32,6 +32,9 @@ type ServiceOptions struct {
 	Committed func()
 	// MaxPageSize caps list results.
 	MaxPageSize int
+	// Writable, if set, is asked before every write; an error refuses the
+	// write (e.g. while the event bus is unreachable).
+	Writable func() error
 }
 
 // NewService loads the directory from the store and returns a Service.
@@ -102,6 +105,16 @@ func (s *Service) loadDirectory(ctx context.Context) (*Directory, error) {
 	return NewDirectory(ps, gs)
 }
 
+// Reload rereads everything the Service keeps in memory (directory and
+// feature index) from the store, e.g. after another instance loaded data
+// before this one subscribed to the bus.
+func (s *Service) Reload(ctx context.Context) error {
+	if err := s.ReloadDirectory(ctx); err != nil {
+		return err
+	}
+	return s.index.load(ctx, s.store)
+}
+
 // ReloadDirectory rereads parties and groups, e.g. after another instance
 // changed them.
 func (s *Service) ReloadDirectory(ctx context.Context) error {
@@ -145,6 +158,14 @@ func (s *Service) requireMissionAdmin(v Viewer) error {
 func (s *Service) isCoordinator(v Viewer) bool {
 	p, ok := s.access.Directory().Party(v.Party)
 	return ok && p.Kind == KindCoordination && (v.Has(RoleCoordinator) || v.Has(RoleAdmin))
+}
+
+// checkWritable asks the Writable hook.
+func (s *Service) checkWritable() error {
+	if s.opts.Writable == nil {
+		return nil
+	}
+	return s.opts.Writable()
 }
 
 // checkViewer refuses viewers whose party no longer exists.

@@ -43,6 +43,9 @@ func (s *Service) CreateUser(ctx context.Context, v Viewer, u User, passwordHash
 	if !s.canAdminister(v, u.Party) {
 		return User{}, Errorf(Forbidden, "you may not create accounts for %s", u.Party)
 	}
+	if err := s.checkWritable(); err != nil {
+		return User{}, err
+	}
 	if _, _, err := s.store.UserByName(ctx, u.Username); err == nil {
 		return User{}, Errorf(Conflict, "username %s is taken", u.Username)
 	} else if ErrorCode(err) != NotFound {

@@ -9,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -21,7 +19,6 @@ import (
 	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/natsbus"
-	"github.com/concord-mission/concord/sqlite"
 	"github.com/concord-mission/concord/web"
 )
 
@@ -39,7 +36,8 @@ type Main struct {
 	Simulate bool
 	SimEvery time.Duration
 
-	Store   *sqlite.DB
+	Store   Store
+	Leaser  concord.Leaser
 	Bus     *natsbus.Bus
 	Service *concord.Service
 	Hub     *concord.Hub
@@ -66,9 +64,6 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	if m.Config.PostgresURL != "" {
-		return errors.New("--postgres-url: the PostgreSQL store is not part of this build yet; leave it empty to use the embedded SQLite store")
-	}
 	defer func() {
 		if err != nil {
 			m.Close()
@@ -77,12 +72,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 
-	if m.Store, err = sqlite.Open(ctx, filepath.Join(m.Config.DataDir, "concord.db"), sqlite.Options{Migrate: true}); err != nil {
+	if m.Store, m.Leaser, err = openStore(ctx, m.Config, true); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	var copts []nats.Option
-	if m.Config.NATSCreds != "" {
-		copts = append(copts, nats.UserCredentials(m.Config.NATSCreds))
+	copts, err := m.Config.natsOptions()
+	if err != nil {
+		return err
 	}
 	if m.Bus, err = natsbus.Open(ctx, natsbus.Options{
 		URL: m.Config.NATSURL, DataDir: m.Config.DataDir, Replicas: m.Config.NATSReplicas,
@@ -91,12 +86,22 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("open bus: %w", err)
 	}
 	m.Relay = concord.NewRelay(m.Store, m.Bus, m.Log, time.Second)
-	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake}); err != nil {
+	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake, Writable: m.writable}); err != nil {
 		return fmt.Errorf("start service: %w", err)
 	}
 	if m.Demo {
-		if m.Logins, err = demo.Load(ctx, m.Service, m.DemoSeed, m.Log); err != nil {
+		// Instances starting together load the scenario once.
+		lctx, release, err := m.Leaser.Acquire(ctx, "demo-load")
+		if err != nil {
+			return err
+		}
+		m.Logins, err = demo.Load(lctx, m.Service, m.DemoSeed, m.Log)
+		release()
+		if err != nil {
 			return fmt.Errorf("load demo scenario: %w", err)
+		}
+		if err := m.Service.Reload(ctx); err != nil {
+			return err
 		}
 	}
 	m.Hub = concord.NewHub(m.Service.Access())
@@ -107,19 +112,31 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
 		}
 	}
-	m.goRun(func() { m.Relay.Run(runCtx) })
+	// Singleton work runs on one instance at a time, under a lease.
+	m.singleton(runCtx, "outbox-relay", func(ctx context.Context) {
+		if l, ok := m.Store.(interface {
+			ListenOutbox(context.Context, func()) error
+		}); ok {
+			go func() {
+				if err := l.ListenOutbox(ctx, m.Relay.Wake); err != nil && ctx.Err() == nil {
+					m.Log.Warn("outbox_listen_failed", "err", err)
+				}
+			}()
+		}
+		m.Relay.Run(ctx)
+	})
 	from, err := m.Bus.LastSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("read event stream position: %w", err)
 	}
 	m.goRun(func() { m.runHub(runCtx, from+1) })
-	m.goRun(func() { m.sweepSessions(runCtx) })
+	m.singleton(runCtx, "session-sweep", m.sweepSessions)
 	if m.Demo && m.Simulate {
 		sim := demo.NewSimulator(m.Service, m.DemoSeed, m.Log)
 		if m.SimEvery > 0 {
 			sim.Every = m.SimEvery
 		}
-		m.goRun(func() { sim.Run(runCtx) })
+		m.singleton(runCtx, "demo-simulator", sim.Run)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -162,6 +179,37 @@ func (m *Main) goRun(fn func()) {
 		defer m.wg.Done()
 		fn()
 	}()
+}
+
+// singleton runs fn while this instance holds the named lease, and waits
+// for the lease again whenever it is lost, until ctx ends.
+func (m *Main) singleton(ctx context.Context, name string, fn func(context.Context)) {
+	m.goRun(func() {
+		for ctx.Err() == nil {
+			lctx, release, err := m.Leaser.Acquire(ctx, name)
+			if err != nil {
+				if ctx.Err() == nil {
+					m.Log.Warn("lease_failed", "lease", name, "err", err)
+					time.Sleep(time.Second)
+				}
+				continue
+			}
+			m.Log.Debug("lease_acquired", "lease", name)
+			fn(lctx)
+			release()
+		}
+	})
+}
+
+// writable refuses writes while an external event bus is unreachable: a
+// change committed then could not reach other instances' live views and
+// indexes, so the client is told to retry rather than led to believe
+// everyone sees it.
+func (m *Main) writable() error {
+	if !m.Bus.Connected() {
+		return concord.Errorf(concord.Unavailable, "the event bus (NATS) is unreachable, so the change was not saved; retry when it is back")
+	}
+	return nil
 }
 
 // runHub feeds the hub from the bus starting at from, and resumes after a

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/peterbourgon/ff/v3"
 )
 
@@ -21,6 +23,9 @@ type Config struct {
 	DataDir       string
 	NATSURL       string
 	NATSCreds     string
+	NATSTLSCA     string
+	NATSTLSCert   string
+	NATSTLSKey    string
 	NATSReplicas  int
 	PostgresURL   string
 	LogFormat     string
@@ -55,6 +60,9 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded database and event stream")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "external NATS server or cluster URL(s); empty runs NATS in-process")
 	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file for --nats-url")
+	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", c.NATSTLSCA, "CA certificate file to verify the NATS server")
+	fs.StringVar(&c.NATSTLSCert, "nats-tls-cert", c.NATSTLSCert, "client certificate file for NATS (with --nats-tls-key)")
+	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", c.NATSTLSKey, "client key file for NATS")
 	fs.IntVar(&c.NATSReplicas, "nats-replicas", c.NATSReplicas, "JetStream replication factor (1 embedded, 3 in a cluster)")
 	fs.StringVar(&c.PostgresURL, "postgres-url", c.PostgresURL, "PostgreSQL URL; empty uses the embedded SQLite store")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
@@ -100,6 +108,12 @@ func (c Config) Validate() error {
 	if c.NATSURL == "" && c.NATSReplicas != 1 {
 		errs = append(errs, errors.New("--nats-replicas above 1 needs an external cluster (--nats-url)"))
 	}
+	if (c.NATSTLSCert == "") != (c.NATSTLSKey == "") {
+		errs = append(errs, errors.New("--nats-tls-cert and --nats-tls-key go together"))
+	}
+	if c.NATSURL == "" && (c.NATSCreds != "" || c.NATSTLSCA != "" || c.NATSTLSCert != "") {
+		errs = append(errs, errors.New("NATS credentials and TLS options need --nats-url"))
+	}
 	if c.PostgresURL != "" {
 		if u, err := url.Parse(c.PostgresURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("--postgres-url must be a postgres:// URL"))
@@ -117,6 +131,25 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// natsOptions turns the NATS credential and TLS settings into client
+// options.
+func (c Config) natsOptions() ([]nats.Option, error) {
+	var opts []nats.Option
+	if c.NATSCreds != "" {
+		if _, err := os.Stat(c.NATSCreds); err != nil {
+			return nil, fmt.Errorf("--nats-creds: %w", err)
+		}
+		opts = append(opts, nats.UserCredentials(c.NATSCreds))
+	}
+	if c.NATSTLSCA != "" {
+		opts = append(opts, nats.RootCAs(c.NATSTLSCA))
+	}
+	if c.NATSTLSCert != "" {
+		opts = append(opts, nats.ClientCert(c.NATSTLSCert, c.NATSTLSKey))
+	}
+	return opts, nil
+}
+
 // Dump returns the effective configuration with secrets masked, for
 // `concord config` and the start-up log.
 func (c Config) Dump() []string {
@@ -126,6 +159,9 @@ func (c Config) Dump() []string {
 		"data-dir " + c.DataDir,
 		"nats-url " + maskURL(c.NATSURL),
 		"nats-creds " + c.NATSCreds,
+		"nats-tls-ca " + c.NATSTLSCA,
+		"nats-tls-cert " + c.NATSTLSCert,
+		"nats-tls-key " + c.NATSTLSKey,
 		fmt.Sprintf("nats-replicas %d", c.NATSReplicas),
 		"postgres-url " + maskURL(c.PostgresURL),
 		"log-format " + c.LogFormat,

@@ -11,8 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -24,6 +26,7 @@ import (
 	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/password"
+	"github.com/concord-mission/concord/postgres"
 	"github.com/concord-mission/concord/sqlite"
 )
 
@@ -56,6 +59,8 @@ Commands:
   user add         add a user account
   token add        create an API token for a user (printed once)
   backup           write a consistent copy of the embedded database while running
+  db grant-analyst create a PostgreSQL login that sees what one party may see (QGIS, psql)
+  db revoke-analyst remove such a login
   config           print the effective configuration (secrets masked)
   bench <name>     run a benchmark against a fresh temporary system (features, stream)
   version          print the version
@@ -72,7 +77,7 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token") && len(rest) > 0 {
+	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token" || cmd == "db") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -90,6 +95,10 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return cmdUserAdd(ctx, rest, stdin, stdout, stderr)
 	case "token add":
 		return cmdTokenAdd(ctx, rest, stdout, stderr)
+	case "db grant-analyst":
+		return cmdGrantAnalyst(ctx, rest, stdin, stdout, stderr)
+	case "db revoke-analyst":
+		return cmdRevokeAnalyst(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "config":
@@ -217,12 +226,28 @@ func printDemo(w io.Writer, m *Main) {
 	fmt.Fprintln(w, "  Press Ctrl-C to stop.")
 }
 
-// openStore opens the embedded store for an admin command.
-func openStore(ctx context.Context, cfg Config, migrate bool) (*sqlite.DB, error) {
+// Store is what a Concord process needs of its store beyond concord.Store.
+type Store interface {
+	concord.Store
+	SchemaVersion(ctx context.Context) (current, known int, err error)
+	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// openStore opens PostgreSQL when --postgres-url is set and the embedded
+// SQLite store otherwise, with the matching leaser.
+func openStore(ctx context.Context, cfg Config, migrate bool) (Store, concord.Leaser, error) {
 	if cfg.PostgresURL != "" {
-		return nil, errors.New("--postgres-url: the PostgreSQL store is not part of this build yet")
+		db, err := postgres.Open(ctx, cfg.PostgresURL, postgres.Options{Migrate: migrate})
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, postgres.NewLeaser(db), nil
 	}
-	return sqlite.Open(ctx, cfg.DataDir+"/concord.db", sqlite.Options{Migrate: migrate})
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "concord.db"), sqlite.Options{Migrate: migrate})
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, concord.LocalLeaser{}, nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -230,7 +255,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(flags("migrate", &cfg, stderr), &cfg, args); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, true)
+	db, _, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
@@ -239,7 +264,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d (this binary knows up to %d)\n", db.Path(), cur, known)
+	fmt.Fprintf(stdout, "schema version %d (this binary knows up to %d)\n", cur, known)
 	return nil
 }
 
@@ -247,7 +272,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // are committed with their events in the outbox; the next `concord serve`
 // publishes them.
 func withService(ctx context.Context, cfg Config, fn func(*concord.Service) error) error {
-	db, err := openStore(ctx, cfg, true)
+	db, _, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
@@ -367,7 +392,7 @@ func cmdTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, &cfg, args); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, true)
+	db, _, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
@@ -385,6 +410,80 @@ func cmdTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
+// postgresStore opens the PostgreSQL store named by --postgres-url.
+func postgresStore(ctx context.Context, cfg Config) (*postgres.DB, error) {
+	if cfg.PostgresURL == "" {
+		return nil, errors.New("this command needs --postgres-url (or CONCORD_POSTGRES_URL)")
+	}
+	return postgres.Open(ctx, cfg.PostgresURL, postgres.Options{Migrate: true})
+}
+
+func cmdGrantAnalyst(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	fs := flags("db grant-analyst", &cfg, stderr)
+	var party, role string
+	var pwStdin bool
+	fs.StringVar(&party, "party", "", "party whose view the login gets, e.g. PAK")
+	fs.StringVar(&role, "role", "", "database role name (default concord_analyst_<party>)")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input instead of generating one")
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	party = strings.ToUpper(party)
+	if party == "" {
+		return errors.New("--party is required")
+	}
+	if role == "" {
+		role = "concord_analyst_" + strings.ToLower(party)
+	}
+	pw := ""
+	if pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	} else {
+		pw = httpapiSecret()[:20]
+	}
+	db, err := postgresStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.GrantAnalyst(ctx, role, party, pw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(cfg.PostgresURL)
+	u.User = url.UserPassword(role, pw)
+	fmt.Fprintf(stdout, "role %s reads as %s: row-level security shows it what %s may see\n", role, party, party)
+	fmt.Fprintf(stdout, "layers: %s\n", strings.Join(postgres.LayerViews, ", "))
+	if !pwStdin {
+		fmt.Fprintf(stdout, "connect: %s\n", u.String())
+	}
+	return nil
+}
+
+func cmdRevokeAnalyst(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	fs := flags("db revoke-analyst", &cfg, stderr)
+	var role string
+	fs.StringVar(&role, "role", "", "database role to remove")
+	if err := parse(fs, &cfg, args); err != nil {
+		return err
+	}
+	db, err := postgresStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.RevokeAnalyst(ctx, role); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed role %s\n", role)
+	return nil
+}
+
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
 	fs := flags("backup", &cfg, stderr)
@@ -396,7 +495,10 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if to == "" {
 		return errors.New("--to is required")
 	}
-	db, err := openStore(ctx, cfg, false)
+	if cfg.PostgresURL != "" {
+		return errors.New("backup copies the embedded SQLite store; for PostgreSQL use pg_dump (see docs/operations.md)")
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "concord.db"), sqlite.Options{})
 	if err != nil {
 		return err
 	}

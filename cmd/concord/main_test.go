@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/concord-mission/concord/sqlite"
 )
 
 func TestSimulatorMakesLiveChanges(t *testing.T) {
@@ -79,7 +81,7 @@ func TestNewerSchemaIsRefusedAtStart(t *testing.T) {
 	dir := t.TempDir()
 	{
 		s := start(t, withDataDir(dir))
-		if _, err := s.m.Store.DB().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`); err != nil {
+		if _, err := s.m.Store.(*sqlite.DB).DB().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`); err != nil {
 			t.Fatal(err)
 		}
 		s.m.Close()

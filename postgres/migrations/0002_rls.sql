@@ -36,15 +36,17 @@ BEGIN
 END
 $$;
 
--- concord_viewer_party is the party the current database role reads as.
-CREATE FUNCTION concord_viewer_party() RETURNS text
+-- concord_viewer_party is the party a database role reads as. The policy
+-- passes current_user: inside this SECURITY DEFINER function current_user
+-- would be the function's owner.
+CREATE FUNCTION concord_viewer_party(role_name text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-	SELECT party FROM analyst_roles WHERE role_name = current_user
+	SELECT party FROM analyst_roles a WHERE a.role_name = concord_viewer_party.role_name
 $$;
 
 ALTER TABLE features ENABLE ROW LEVEL SECURITY;
 CREATE POLICY features_releasable ON features FOR SELECT
-	USING (NOT deleted AND concord_can_see(concord_viewer_party(), owner, rel));
+	USING (NOT deleted AND concord_can_see(concord_viewer_party(current_user::text), owner, rel));
 
 -- One view per feature kind, with a typed geometry column, so that QGIS
 -- lists them as layers. security_invoker makes the row-level policy apply

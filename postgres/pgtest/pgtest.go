@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,4 +61,43 @@ func Drop(admin, name string) {
 	}
 	defer conn.Close(ctx)
 	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+}
+
+// AdminURL returns the configured server URL, skipping t when unset.
+func AdminURL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvVar)
+	if admin == "" {
+		t.Skipf("%s is not set; PostgreSQL tests skipped", EnvVar)
+	}
+	return admin
+}
+
+// Suffix returns the random part of a test database URL's name, for
+// naming cluster-wide objects (roles) after it.
+func Suffix(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "x"
+	}
+	name := u.Path
+	if i := strings.LastIndex(name, "_"); i >= 0 {
+		return name[i+1:]
+	}
+	return "x"
+}
+
+// DropRole removes a role created by a test on the database at dbURL.
+func DropRole(admin, dbURL, role string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err == nil {
+		conn.Exec(ctx, "DROP OWNED BY "+pgx.Identifier{role}.Sanitize())
+		conn.Close(ctx)
+	}
+	if c, err := pgx.Connect(ctx, admin); err == nil {
+		c.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize())
+		c.Close(ctx)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/natsbus"
+	"github.com/concord-mission/concord/natsbus/natstest"
 )
 
 func openEmbedded(t *testing.T, dir string) *natsbus.Bus {
@@ -98,8 +99,93 @@ func waitFor(t *testing.T, ch chan concord.Event, id string) concord.Event {
 			t.Fatalf("got %s, want %s", e.ID, id)
 		}
 		return e
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("timed out waiting for %s", id)
 	}
 	return concord.Event{}
+}
+
+func TestExternalServer(t *testing.T) {
+	url := natstest.ExternalURL(t)
+	ctx := context.Background()
+	stream := fmt.Sprintf("CONCORD_TEST_%d", time.Now().UnixNano())
+	b, err := natsbus.Open(ctx, natsbus.Options{URL: url, Stream: stream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		b.DeleteStream(ctx)
+		b.Close()
+	}()
+	exerciseBus(t, b)
+}
+
+func TestThreeNodeClusterSurvivesANodeLoss(t *testing.T) {
+	c := natstest.NewCluster(t, 3)
+	ctx := context.Background()
+	b, err := natsbus.Open(ctx, natsbus.Options{URL: c.URL(), Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	exerciseBus(t, b)
+
+	// Kill a node (the stream leader's or not) and keep publishing: an R3
+	// stream keeps its quorum with two nodes, and the client reconnects.
+	from, _ := b.LastSeq(ctx)
+	got := make(chan concord.Event, 1000)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	// Resubscribe after a failure from the last event seen, as the Hub's
+	// owner does.
+	go func() {
+		next := from + 1
+		for sctx.Err() == nil {
+			err := b.Subscribe(sctx, next, func(e concord.Event) { got <- e; next = e.StreamSeq + 1 })
+			if sctx.Err() == nil {
+				t.Logf("subscription ended (%v); resubscribing from %d", err, next)
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+	c.Kill(0)
+	for i := 100; i < 200; i++ {
+		var err error
+		for attempt := 0; attempt < 50; attempt++ {
+			if _, err = b.Publish(ctx, event(i)); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // leader election after the loss
+		}
+		if err != nil {
+			t.Fatalf("publish %d after node loss: %v", i, err)
+		}
+	}
+	start := time.Now()
+	for i := 100; i < 200; i++ {
+		waitFor(t, got, fmt.Sprintf("ev-%d", i))
+	}
+	t.Logf("subscriber caught up %s after the node loss", time.Since(start).Round(time.Millisecond))
+}
+
+// exerciseBus publishes and reads back through a bus.
+func exerciseBus(t *testing.T, b *natsbus.Bus) {
+	t.Helper()
+	ctx := context.Background()
+	from, err := b.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan concord.Event, 100)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go b.Subscribe(sctx, from+1, func(e concord.Event) { got <- e })
+	for i := 1; i <= 10; i++ {
+		if _, err := b.Publish(ctx, event(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 10; i++ {
+		waitFor(t, got, fmt.Sprintf("ev-%d", i))
+	}
 }

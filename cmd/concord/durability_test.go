@@ -70,7 +70,13 @@ type process struct {
 
 func serve(t *testing.T, bin, dataDir string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--log-level", "warn")
+	return serveArgs(t, bin, "serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--log-level", "warn")
+}
+
+// serveArgs starts concord with args and waits for the URL it prints.
+func serveArgs(t *testing.T, bin string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -183,7 +189,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 }
 
 func tryCreate(c *client, name string) (string, bool) {
-	body, _ := json.Marshal(site(name, "WFP", nil, 34.3, 31.4))
+	body, _ := json.Marshal(site(name, "WFP", []string{"ALL"}, 34.3, 31.4))
 	req, _ := newRequest("POST", c.base+"/api/features", string(body), c.token)
 	res, err := c.hc.Do(req)
 	if err != nil {

@@ -326,3 +326,10 @@ func newRequest(method, url, body, token string) (*http.Request, error) {
 	}
 	return req, nil
 }
+
+func mustDecode(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %.200s: %v", b, err)
+	}
+}

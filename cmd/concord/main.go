@@ -54,6 +54,8 @@ Commands:
   serve            run Concord (embedded SQLite and NATS unless configured otherwise)
   demo             run Concord with the exercise scenario loaded and simulated activity
   migrate          apply pending database migrations and print the schema version
+  migrate-store    copy a whole deployment, history included, to another store and verify it
+                   (e.g. --from sqlite:concord-data/concord.db --to postgres://…)
   party add        add a mission party (nation or organization)
   group add        add a community group usable in markings
   user add         add a user account
@@ -95,6 +97,8 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return cmdUserAdd(ctx, rest, stdin, stdout, stderr)
 	case "token add":
 		return cmdTokenAdd(ctx, rest, stdout, stderr)
+	case "migrate-store":
+		return cmdMigrateStore(ctx, rest, stdout, stderr)
 	case "db grant-analyst":
 		return cmdGrantAnalyst(ctx, rest, stdin, stdout, stderr)
 	case "db revoke-analyst":

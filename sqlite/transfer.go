@@ -1,0 +1,195 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/concord-mission/concord"
+)
+
+var _ concord.Transferable = (*DB)(nil)
+
+// Export calls emit for every row of table in key order.
+func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessage) error) error {
+	each := func(q string, scan func(*sql.Rows) (any, error)) error {
+		rows, err := db.r.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if err := emit(b); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	switch table {
+	case "parties":
+		ps, err := db.Parties(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			b, _ := json.Marshal(p)
+			if err := emit(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "community_groups":
+		gs, err := db.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			b, _ := json.Marshal(g)
+			if err := emit(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "users":
+		return each(`SELECT `+userCols+`, password_hash FROM users ORDER BY id`, func(r *sql.Rows) (any, error) {
+			var rec concord.UserRecord
+			u, err := scanUser(r, &rec.PasswordHash)
+			rec.User = u
+			return rec, err
+		})
+	case "sessions":
+		return each(`SELECT token_hash, user_id, created_at, expires_at FROM sessions ORDER BY token_hash`, func(r *sql.Rows) (any, error) {
+			var s concord.SessionRecord
+			var c, e int64
+			err := r.Scan(&s.TokenHash, &s.UserID, &c, &e)
+			s.CreatedAt, s.ExpiresAt = fromMS(c), fromMS(e)
+			return s, err
+		})
+	case "api_tokens":
+		return each(`SELECT `+tokenCols+` FROM api_tokens ORDER BY id`, func(r *sql.Rows) (any, error) {
+			t, err := scanToken(r)
+			return concord.TokenRecord{ID: t.ID, UserID: t.UserID, Name: t.Name, Hash: t.Hash, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsed: t.LastUsed}, err
+		})
+	case "features":
+		return each(`SELECT `+featureCols+` FROM features f ORDER BY f.id`, func(r *sql.Rows) (any, error) {
+			f, err := scanFeature(r)
+			return concord.RecordOf(f), err
+		})
+	case "history", "outbox":
+		rows, err := db.r.QueryContext(ctx, `SELECT event FROM `+table+` ORDER BY seq`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			if err := emit(b); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	return fmt.Errorf("unknown table %q", table)
+}
+
+// Import inserts rows of table as they are, in one transaction.
+func (db *DB) Import(ctx context.Context, table string, rows []json.RawMessage) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, raw := range rows {
+			if err := importRow(ctx, tx, table, raw); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+		return nil
+	})
+}
+
+func importRow(ctx context.Context, tx *sql.Tx, table string, raw json.RawMessage) error {
+	switch table {
+	case "parties":
+		var p concord.Party
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		groups, _ := json.Marshal(p.Groups)
+		policy, _ := json.Marshal(p.Policy)
+		_, err := tx.ExecContext(ctx, `INSERT INTO parties (code, name, kind, groups, policy, color, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Code, p.Name, p.Kind, groups, policy, p.Color, p.Version, ms(p.UpdatedAt))
+		return err
+	case "community_groups":
+		var g concord.Group
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO community_groups (code, name, description, version, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			g.Code, g.Name, g.Description, g.Version, ms(g.UpdatedAt))
+		return err
+	case "users":
+		var u concord.UserRecord
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Username, u.DisplayName, u.Party, joinRoles(u.Roles), u.Disabled, u.Version, ms(u.CreatedAt), ms(u.UpdatedAt), u.PasswordHash)
+		return err
+	case "sessions":
+		var s concord.SessionRecord
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.TokenHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt))
+		return err
+	case "api_tokens":
+		var t concord.TokenRecord
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, hash, created_at, expires_at, last_used) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.UserID, t.Name, t.Hash, ms(t.CreatedAt), nullMS(t.ExpiresAt), nullMS(t.LastUsed))
+		return err
+	case "features":
+		var r concord.FeatureRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		f := r.Feature()
+		args, err := featureArgs(f)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO features (id, kind, name, description, geometry, attrs, owner, rel, caveats,
+			valid_from, valid_to, version, created_at, updated_at, updated_by, updated_by_party, deleted, doc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{f.ID}, args...)...)
+		if err != nil {
+			return err
+		}
+		rid, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		return setBBox(ctx, tx, rid, f)
+	case "history":
+		var ev concord.Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`, ev.Kind, ev.RecordID, ev.Version, []byte(raw))
+		return err
+	case "outbox":
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (event) VALUES (?)`, []byte(raw))
+		return err
+	}
+	return fmt.Errorf("unknown table %q", table)
+}

@@ -80,7 +80,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	if m.Bus, err = natsbus.Open(ctx, natsbus.Options{
-		URL: m.Config.NATSURL, DataDir: m.Config.DataDir, Replicas: m.Config.NATSReplicas,
+		URL: m.Config.NATSURL, DataDir: m.Config.DataDir, Replicas: m.Config.NATSReplicas, Stream: m.Config.NATSStream,
 		Name: "concord " + hostname(), ConnectOptions: copts, Log: m.Log,
 	}); err != nil {
 		return fmt.Errorf("open bus: %w", err)

@@ -30,6 +30,8 @@ func randomString() string {
 var benchmarks = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
 	"features": benchFeatures,
 	"stream":   benchStream,
+	"stores":   benchStores,
+	"cluster":  benchCluster,
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -38,44 +38,81 @@ func benchStream(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer done()
-	users, err := m.Store.Users(ctx)
+	r, err := fanout(ctx, []*Main{m}, *viewers, *events, *rate, *seed)
 	if err != nil {
 		return err
 	}
-	d := m.Service.Access().Directory()
+	fmt.Fprintf(stdout, "machine: %s\n", machine())
+	fmt.Fprintf(stdout, "%d events committed in %s (%.0f/s), %d SSE clients over %d parties\n", *events, r.writeTime.Round(time.Millisecond), float64(*events)/r.writeTime.Seconds(), *viewers, r.parties)
+	fmt.Fprintf(stdout, "bench stream: %s\n", r)
+	return r.check()
+}
+
+// fanoutResult is what a fan-out run measured.
+type fanoutResult struct {
+	expected, delivered, leaked, short int64
+	parties                            int
+	writeTime                          time.Duration
+	p50, p90, p99, max                 time.Duration
+}
+
+func (r fanoutResult) String() string {
+	return fmt.Sprintf("delivered %d of %d expected (%d clients short, %d leaks); commit-to-client latency p50 %s p90 %s p99 %s max %s",
+		r.delivered, r.expected, r.short, r.leaked, ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max))
+}
+
+func (r fanoutResult) check() error {
+	if r.delivered != r.expected || r.leaked > 0 {
+		return fmt.Errorf("stream delivery incorrect: %d of %d delivered, %d leaks", r.delivered, r.expected, r.leaked)
+	}
+	return nil
+}
+
+// fanout connects viewers SSE clients spread over the instances (and the
+// demo accounts), commits events changes spread over the instances at rate
+// per second, and measures delivery. Every instance shares one store and
+// bus, so any instance's directory serves as the oracle.
+func fanout(ctx context.Context, ms []*Main, viewers, events, rate int, seed uint64) (fanoutResult, error) {
+	var r fanoutResult
+	m0 := ms[0]
+	users, err := m0.Store.Users(ctx)
+	if err != nil {
+		return r, err
+	}
+	d := m0.Service.Access().Directory()
+	r.parties = len(d.Parties())
 	type viewer struct {
 		party    string
 		token    string
+		url      string
 		got      atomic.Int64
 		leaked   atomic.Int64
 		expected int64
-		lat      []time.Duration
 		mu       sync.Mutex
+		lat      []time.Duration
 	}
-	vs := make([]*viewer, *viewers)
+	vs := make([]*viewer, viewers)
 	for i := range vs {
 		u := users[i%len(users)]
-		_, tok, err := httpapi.CreateToken(ctx, m.Store, u.ID, "bench", 0)
+		_, tok, err := httpapi.CreateToken(ctx, m0.Store, u.ID, "bench", 0)
 		if err != nil {
-			return err
+			return r, err
 		}
-		vs[i] = &viewer{party: u.Party, token: tok}
+		vs[i] = &viewer{party: u.Party, token: tok, url: ms[i%len(ms)].URL()}
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var connected sync.WaitGroup
-	var readers sync.WaitGroup
+	var connected, readers sync.WaitGroup
 	for _, v := range vs {
 		connected.Add(1)
 		readers.Add(1)
 		go func(v *viewer) {
 			defer readers.Done()
-			req, _ := http.NewRequestWithContext(sctx, "GET", m.URL()+"/api/stream?kinds=feature", nil)
+			req, _ := http.NewRequestWithContext(sctx, "GET", v.url+"/api/stream?kinds=feature", nil)
 			req.Header.Set("Authorization", "Bearer "+v.token)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				connected.Done()
-				fmt.Fprintln(stderr, "stream:", err)
 				return
 			}
 			defer res.Body.Close()
@@ -111,42 +148,38 @@ func benchStream(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	connected.Wait()
 
-	rng := rand.New(rand.NewPCG(*seed, 3))
+	rng := rand.New(rand.NewPCG(seed, 3))
 	writers := []string{"CMCC", "PAK", "IDN", "WFP", "MSF", "ISR", "ITA"}
 	rels := [][]string{{"ALL"}, {"ISF"}, {"HUM"}, {}, {"ISF", "HUM"}, {"USA"}}
-	var expected int64
-	tick := time.NewTicker(time.Second / time.Duration(*rate))
+	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	start := time.Now()
-	for i := 0; i < *events; i++ {
+	for i := 0; i < events; i++ {
 		<-tick.C
 		owner := writers[rng.IntN(len(writers))]
 		mk := concord.Marking{Owner: owner, Rel: rels[rng.IntN(len(rels))]}
-		if owner == "PAK" && len(mk.Rel) == 1 && mk.Rel[0] == "USA" {
-			mk.Rel = []string{"ALL"}
-		}
 		f := concord.Feature{Kind: concord.FeatureSite, Name: fmt.Sprint("stream ", i), Geometry: orb.Point{34.3 + rng.Float64()*0.1, 31.3 + rng.Float64()*0.2},
 			Marking: mk, Attrs: concord.FeatureAttrs{SiteKind: concord.SiteClinic, Status: concord.StatusOpen}}
 		v := concord.Viewer{UserID: "system:bench", Username: "bench", Party: owner, Roles: []concord.Role{concord.RoleCoordinator}}
-		out, err := m.Service.CreateFeature(ctx, v, concord.FeatureInput{Feature: f})
+		out, err := ms[i%len(ms)].Service.CreateFeature(ctx, v, concord.FeatureInput{Feature: f})
 		if err != nil {
-			return err
+			return r, err
 		}
 		for _, vw := range vs {
 			if d.CanSee(vw.party, out.Marking) {
 				vw.expected++
-				expected++
+				r.expected++
 			}
 		}
 	}
-	writeTime := time.Since(start)
+	r.writeTime = time.Since(start)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var got int64
 		for _, v := range vs {
 			got += v.got.Load()
 		}
-		if got >= expected {
+		if got >= r.expected {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -154,22 +187,14 @@ func benchStream(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cancel()
 	readers.Wait()
 	var all []time.Duration
-	var got, leaked, short int64
 	for _, v := range vs {
 		all = append(all, v.lat...)
-		got += v.got.Load()
-		leaked += v.leaked.Load()
+		r.delivered += v.got.Load()
+		r.leaked += v.leaked.Load()
 		if v.got.Load() != v.expected {
-			short++
+			r.short++
 		}
 	}
-	p50, p90, _, p99, mx := percentiles(all)
-	fmt.Fprintf(stdout, "machine: %s\n", machine())
-	fmt.Fprintf(stdout, "%d events committed in %s (%.0f/s), %d SSE clients over %d parties\n", *events, writeTime.Round(time.Millisecond), float64(*events)/writeTime.Seconds(), *viewers, len(d.Parties()))
-	fmt.Fprintf(stdout, "bench stream: delivered %d of %d expected (%d clients short, %d leaks); commit-to-client latency p50 %s p90 %s p99 %s max %s\n",
-		got, expected, short, leaked, ms(p50), ms(p90), ms(p99), ms(mx))
-	if got != expected || leaked > 0 {
-		return fmt.Errorf("stream delivery incorrect: %d of %d delivered, %d leaks", got, expected, leaked)
-	}
-	return nil
+	r.p50, r.p90, _, r.p99, r.max = percentiles(all)
+	return r, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type Config struct {
 	NATSTLSCert   string
 	NATSTLSKey    string
 	NATSReplicas  int
+	NATSStream    string
 	PostgresURL   string
 	LogFormat     string
 	LogLevel      string
@@ -46,6 +48,7 @@ func defaultConfig() Config {
 		TAKAddr:      "127.0.0.1:8087",
 		DataDir:      "concord-data",
 		NATSReplicas: 1,
+		NATSStream:   "CONCORD",
 		LogFormat:    "text",
 		LogLevel:     "info",
 		MaxBodyBytes: 1 << 20,
@@ -63,6 +66,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", c.NATSTLSCA, "CA certificate file to verify the NATS server")
 	fs.StringVar(&c.NATSTLSCert, "nats-tls-cert", c.NATSTLSCert, "client certificate file for NATS (with --nats-tls-key)")
 	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", c.NATSTLSKey, "client key file for NATS")
+	fs.StringVar(&c.NATSStream, "nats-stream", c.NATSStream, "JetStream stream name (deployments sharing one NATS need different names)")
 	fs.IntVar(&c.NATSReplicas, "nats-replicas", c.NATSReplicas, "JetStream replication factor (1 embedded, 3 in a cluster)")
 	fs.StringVar(&c.PostgresURL, "postgres-url", c.PostgresURL, "PostgreSQL URL; empty uses the embedded SQLite store")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
@@ -85,6 +89,8 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	)
 }
 
+var streamName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var errs []error
@@ -101,6 +107,9 @@ func (c Config) Validate() error {
 	}
 	if !map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel] {
 		errs = append(errs, fmt.Errorf("--log-level %q: must be debug, info, warn or error", c.LogLevel))
+	}
+	if !streamName.MatchString(c.NATSStream) {
+		errs = append(errs, fmt.Errorf("--nats-stream %q: letters, digits, '-' and '_' only", c.NATSStream))
 	}
 	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
 		errs = append(errs, fmt.Errorf("--nats-replicas %d: must be 1 to 5", c.NATSReplicas))
@@ -163,6 +172,7 @@ func (c Config) Dump() []string {
 		"nats-tls-cert " + c.NATSTLSCert,
 		"nats-tls-key " + c.NATSTLSKey,
 		fmt.Sprintf("nats-replicas %d", c.NATSReplicas),
+		"nats-stream " + c.NATSStream,
 		"postgres-url " + maskURL(c.PostgresURL),
 		"log-format " + c.LogFormat,
 		"log-level " + c.LogLevel,

@@ -6,8 +6,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/concord-mission/concord/postgres"
 )
 
 // EnvVar names the server tests may use.
@@ -24,43 +24,15 @@ const EnvVar = "CONCORD_TEST_POSTGRES_URL"
 // skips t when no server is configured.
 func URL(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv(EnvVar)
-	if admin == "" {
-		t.Skipf("%s is not set; PostgreSQL tests skipped", EnvVar)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "concord_test_" + hex.EncodeToString(b[:])
+	admin := AdminURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
+	u, drop, err := postgres.CreateScratchDatabase(ctx, admin, "concord_test")
 	if err != nil {
-		t.Fatalf("connect to %s: %v", EnvVar, err)
+		t.Fatalf("create test database on %s: %v", EnvVar, err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() { Drop(admin, name) })
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-// Drop removes a test database, ending its sessions first (including
-// analyst roles' and killed processes' leftovers).
-func Drop(admin, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return
-	}
-	defer conn.Close(ctx)
-	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	t.Cleanup(drop)
+	return u
 }
 
 // AdminURL returns the configured server URL, skipping t when unset.

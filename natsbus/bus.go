@@ -112,7 +112,7 @@ func Open(ctx context.Context, opts Options) (*Bus, error) {
 	nc, err := nats.Connect(url, copts...)
 	if err != nil {
 		b.Close()
-		return nil, concord.WrapError(concord.Unavailable, err, fmt.Sprintf("cannot connect to NATS at %s: %v", redact(url), err))
+		return nil, concord.Errorf(concord.Unavailable, "cannot connect to NATS at %s: %v", redact(url), err)
 	}
 	b.nc = nc
 	js, err := jetstream.New(nc)
@@ -136,7 +136,7 @@ func Open(ctx context.Context, opts Options) (*Bus, error) {
 	st, err := js.CreateOrUpdateStream(sctx, cfg)
 	if err != nil {
 		b.Close()
-		return nil, concord.WrapError(concord.Unavailable, err, fmt.Sprintf("cannot create JetStream stream %s (replicas %d) on %s: %v", opts.Stream, opts.Replicas, redact(url), err))
+		return nil, concord.Errorf(concord.Unavailable, "cannot create JetStream stream %s (replicas %d) on %s: %v", opts.Stream, opts.Replicas, redact(url), err)
 	}
 	b.stream = st
 	return b, nil

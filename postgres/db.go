@@ -60,14 +60,14 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, concord.WrapError(concord.Unavailable, err, "cannot use PostgreSQL at "+Redact(rawURL)+": "+redactErr(err, rawURL))
+		return nil, concord.Errorf(concord.Unavailable, "cannot use PostgreSQL at %s: %s", Redact(rawURL), reason(err, rawURL))
 	}
 	db := &DB{pool: pool, url: rawURL}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := pool.Ping(pctx); err != nil {
 		pool.Close()
-		return nil, concord.WrapError(concord.Unavailable, err, "cannot connect to PostgreSQL at "+Redact(rawURL)+": "+redactErr(err, rawURL))
+		return nil, concord.Errorf(concord.Unavailable, "cannot connect to PostgreSQL at %s: %s", Redact(rawURL), reason(err, rawURL))
 	}
 	if err := db.migrate(ctx, opts.Migrate); err != nil {
 		pool.Close()
@@ -86,6 +86,20 @@ func Redact(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// reason is the short cause of a connection failure: the server's own
+// message when it sent one, else the last line of the error.
+func reason(err error, raw string) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message + " (SQLSTATE " + pe.Code + ")"
+	}
+	s := strings.TrimSpace(redactErr(err, raw))
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		s = strings.TrimSpace(s[i+1:])
+	}
+	return s
 }
 
 func redactErr(err error, raw string) string {

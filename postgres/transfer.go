@@ -73,7 +73,7 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 	case "api_tokens":
 		return each(`SELECT `+tokenCols+` FROM api_tokens ORDER BY id`, func(r pgx.Rows) (any, error) {
 			t, err := scanToken(r)
-			return concord.TokenRecord{ID: t.ID, UserID: t.UserID, Name: t.Name, Hash: t.Hash, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsed: t.LastUsed}, err
+			return concord.TokenRecord(t), err
 		})
 	case "features":
 		return each(`SELECT `+featureCols+` FROM features ORDER BY id`, func(r pgx.Rows) (any, error) {

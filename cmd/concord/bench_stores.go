@@ -53,7 +53,6 @@ func benchStores(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	type target struct {
 		name      string
 		configure func(*Main)
-		cleanup   func()
 	}
 	targets := []target{{name: "sqlite"}}
 	if *pgURL != "" {

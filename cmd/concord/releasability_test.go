@@ -12,6 +12,7 @@ import (
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/password"
+	"github.com/concord-mission/concord/postgres/pgtest"
 )
 
 // TestNoViewerSeesWhatItMayNot builds random worlds (parties, groups,
@@ -21,8 +22,12 @@ import (
 // releasability rule allows, no more (no leak) and no less.
 func TestNoViewerSeesWhatItMayNot(t *testing.T) {
 	for world := 0; world < 3; world++ {
-		t.Run(fmt.Sprint("world", world), func(t *testing.T) { releasabilityWorld(t, uint64(world)) })
+		t.Run(fmt.Sprint("sqlite/world", world), func(t *testing.T) { releasabilityWorld(t, uint64(world), nil) })
 	}
+	t.Run("postgres/world0", func(t *testing.T) {
+		u := pgtest.URL(t)
+		releasabilityWorld(t, 0, func(m *Main) { m.Config.PostgresURL = u })
+	})
 }
 
 type written struct {
@@ -31,9 +36,13 @@ type written struct {
 	deleted  bool
 }
 
-func releasabilityWorld(t *testing.T, seed uint64) {
+func releasabilityWorld(t *testing.T, seed uint64, opt startOpt) {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	s := start(t)
+	var opts []startOpt
+	if opt != nil {
+		opts = append(opts, opt)
+	}
+	s := start(t, opts...)
 	ctx := context.Background()
 	svc := s.m.Service
 	sys := concord.SystemViewer("P00", "test")

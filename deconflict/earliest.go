@@ -1,0 +1,145 @@
+package deconflict
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Slot is the answer to "when is the earliest departure free of blocking
+// findings": the window found (if any within the horizon) and, for every
+// departure ruled out before it, why.
+type Slot struct {
+	Found          bool       `json:"found"`
+	Depart         time.Time  `json:"depart"`
+	Arrive         time.Time  `json:"arrive"`
+	RuledOut       []RuledOut `json:"ruled_out"`
+	HorizonReached bool       `json:"horizon_reached"`
+}
+
+// RuledOut is a span of departure times that would meet a blocking finding.
+type RuledOut struct {
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Reasons []string  `json:"reasons"`
+}
+
+// Earliest tries departures from the plan's own (or the first the lead
+// time allows, if later) every step up to horizon after it, keeping the
+// plan's duration, and returns the first free of blocking findings.
+// Findings that no departure time can fix (a closed crossing on the route,
+// a window that is too long) end the search at once.
+func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
+	if step <= 0 {
+		step = 15 * time.Minute
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var slot Slot
+	d := p.Arrive.Sub(p.Depart)
+	r := x.newRoute(p.Route)
+	lead := x.cfg.LeadTime
+	if p.Emergency {
+		lead = x.cfg.EmergencyLeadTime
+	}
+	start := p.Depart
+	if min := p.SubmittedAt.Add(lead); start.Before(min) {
+		slot.RuledOut = append(slot.RuledOut, RuledOut{From: start, To: min, Reasons: []string{fmt.Sprintf("less than %s notice (lead-time rule)", dur(lead))}})
+		start = min
+	}
+	end := p.Depart.Add(horizon)
+	// Timeless blockers: no departure fixes them.
+	var fixed []string
+	if d <= 0 {
+		fixed = append(fixed, "the arrival is not after the departure")
+	} else if d > x.cfg.MaxWindow {
+		fixed = append(fixed, fmt.Sprintf("the window is longer than %s", dur(x.cfg.MaxWindow)))
+	}
+	for _, f := range x.checkSites(p, r) {
+		if f.Severity == Blocking {
+			fixed = append(fixed, f.Reason)
+		}
+	}
+	if len(fixed) > 0 {
+		slot.RuledOut = append(slot.RuledOut, RuledOut{From: start, To: end, Reasons: fixed})
+		return slot
+	}
+	// Areas the route enters, with where along the route.
+	type entered struct {
+		a      *iArea
+		s0, s1 float64
+	}
+	var areas []entered
+	x.aTree.Search(x.p.widen(p.Route.Bound(), 0), func(a *iArea) bool {
+		if minDist(r, a.a) == 0 {
+			st := stretch(r, a.a, 0)
+			areas = append(areas, entered{a, st[0], st[1]})
+		}
+		return true
+	})
+	slices.SortFunc(areas, func(a, b entered) int { return strings.Compare(a.a.ID, b.a.ID) })
+	// Other movements near each stretch over the whole search span.
+	type sample struct {
+		s      float64
+		others []*iMov
+	}
+	var samples []sample
+	x.sharing(r, start, end.Add(d), func(s float64, others []*iMov) {
+		var own []*iMov
+		for _, m := range others {
+			if m.ID != p.ID {
+				own = append(own, m)
+			}
+		}
+		if len(own)+1 > x.cfg.CorridorCapacity {
+			samples = append(samples, sample{s, slices.Clone(own)})
+		}
+	})
+	var open *RuledOut
+	for dep := start; !dep.After(end); dep = dep.Add(step) {
+		arr := dep.Add(d)
+		q := p
+		q.Depart, q.Arrive = dep, arr
+		var reasons []string
+		for _, e := range areas {
+			t0, t1 := timeAt(q, r, e.s0), timeAt(q, r, e.s1)
+			if overlaps(t0, t1.Add(time.Minute), e.a.From, e.a.To) {
+				reasons = append(reasons, fmt.Sprintf("enters %q (%s)", e.a.Name, windowText(e.a.From, e.a.To)))
+			}
+		}
+		for _, sm := range samples {
+			n := 0
+			for _, m := range sm.others {
+				if m.Depart.Before(arr) && m.Arrive.After(dep) {
+					n++
+				}
+			}
+			if n+1 > x.cfg.CorridorCapacity {
+				reasons = append(reasons, fmt.Sprintf("corridor full (%d other movements) %.1f km along the route", n, sm.s/1000))
+				break
+			}
+		}
+		if len(reasons) == 0 {
+			if open != nil {
+				slot.RuledOut = append(slot.RuledOut, *open)
+			}
+			slot.Found, slot.Depart, slot.Arrive = true, dep, arr
+			return slot
+		}
+		if open == nil {
+			open = &RuledOut{From: dep}
+		}
+		open.To = dep.Add(step)
+		for _, rs := range reasons {
+			if !slices.Contains(open.Reasons, rs) {
+				open.Reasons = append(open.Reasons, rs)
+			}
+		}
+	}
+	if open != nil {
+		slot.RuledOut = append(slot.RuledOut, *open)
+	}
+	slot.HorizonReached = true
+	return slot
+}

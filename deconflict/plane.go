@@ -1,0 +1,207 @@
+package deconflict
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// WGS84 ellipsoid.
+const (
+	wgsA  = 6378137.0
+	wgsE2 = 6.69437999014e-3
+)
+
+// plane is a local metric projection around a reference point.
+type plane struct {
+	lat0, lon0 float64
+	kx, ky     float64 // metres per degree east and north at the reference
+}
+
+func newPlane(ref orb.Point) plane {
+	phi := ref[1] * math.Pi / 180
+	s := math.Sin(phi)
+	w := math.Sqrt(1 - wgsE2*s*s)
+	n := wgsA / w                         // prime vertical radius
+	m := wgsA * (1 - wgsE2) / (w * w * w) // meridional radius
+	return plane{lat0: ref[1], lon0: ref[0], kx: n * math.Cos(phi) * math.Pi / 180, ky: m * math.Pi / 180}
+}
+
+type xy = [2]float64
+
+func (p plane) to(pt orb.Point) xy { return xy{(pt[0] - p.lon0) * p.kx, (pt[1] - p.lat0) * p.ky} }
+
+func (p plane) from(v xy) orb.Point { return orb.Point{v[0]/p.kx + p.lon0, v[1]/p.ky + p.lat0} }
+
+// degBox returns a bound around b widened by m metres.
+func (p plane) widen(b orb.Bound, m float64) orb.Bound {
+	dx, dy := m/p.kx, m/p.ky
+	return orb.Bound{Min: orb.Point{b.Min[0] - dx, b.Min[1] - dy}, Max: orb.Point{b.Max[0] + dx, b.Max[1] + dy}}
+}
+
+func sub(a, b xy) xy             { return xy{a[0] - b[0], a[1] - b[1]} }
+func dot(a, b xy) float64        { return a[0]*b[0] + a[1]*b[1] }
+func cross(a, b xy) float64      { return a[0]*b[1] - a[1]*b[0] }
+func dist(a, b xy) float64       { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+func lerp(a, b xy, t float64) xy { return xy{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t} }
+
+// pointSeg returns the distance from p to segment ab.
+func pointSeg(p, a, b xy) float64 {
+	ab := sub(b, a)
+	l2 := dot(ab, ab)
+	if l2 == 0 {
+		return dist(p, a)
+	}
+	t := math.Max(0, math.Min(1, dot(sub(p, a), ab)/l2))
+	return dist(p, lerp(a, b, t))
+}
+
+// segIntersect returns the parameter along ab where it properly crosses or
+// touches cd, and whether it does.
+func segIntersect(a, b, c, d xy) (float64, bool) {
+	r, s := sub(b, a), sub(d, c)
+	den := cross(r, s)
+	if den == 0 {
+		return 0, false // parallel or collinear: not a crossing
+	}
+	t := cross(sub(c, a), s) / den
+	u := cross(sub(c, a), r) / den
+	if t < 0 || t > 1 || u < 0 || u > 1 {
+		return 0, false
+	}
+	return t, true
+}
+
+// segSeg returns the distance between segments ab and cd.
+func segSeg(a, b, c, d xy) float64 {
+	if _, ok := segIntersect(a, b, c, d); ok {
+		return 0
+	}
+	return math.Min(math.Min(pointSeg(a, c, d), pointSeg(b, c, d)), math.Min(pointSeg(c, a, b), pointSeg(d, a, b)))
+}
+
+// ring is a closed ring in the plane.
+type ring []xy
+
+// contains reports whether p is inside the ring (even-odd rule).
+func (r ring) contains(p xy) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
+}
+
+// poly is a polygon (outer ring and holes) in the plane.
+type poly []ring
+
+func (pg poly) contains(p xy) bool {
+	if len(pg) == 0 || !pg[0].contains(p) {
+		return false
+	}
+	for _, h := range pg[1:] {
+		if h.contains(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// area is a set of polygons.
+type area []poly
+
+func (a area) contains(p xy) bool {
+	for _, pg := range a {
+		if pg.contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// distPoint returns the distance from p to the area (0 inside).
+func (a area) distPoint(p xy) float64 {
+	if a.contains(p) {
+		return 0
+	}
+	best := math.Inf(1)
+	for _, pg := range a {
+		for _, r := range pg {
+			for i := 1; i < len(r); i++ {
+				best = math.Min(best, pointSeg(p, r[i-1], r[i]))
+			}
+		}
+	}
+	return best
+}
+
+// distSeg returns the distance from segment pq to the area (0 if it
+// enters it).
+func (a area) distSeg(p, q xy) float64 {
+	if a.contains(p) || a.contains(q) {
+		return 0
+	}
+	best := math.Inf(1)
+	for _, pg := range a {
+		for _, r := range pg {
+			for i := 1; i < len(r); i++ {
+				if d := segSeg(p, q, r[i-1], r[i]); d < best {
+					best = d
+				}
+			}
+		}
+	}
+	return best
+}
+
+func (p plane) area(g orb.Geometry) area {
+	var out area
+	add := func(pg orb.Polygon) {
+		var pp poly
+		for _, r := range pg {
+			rr := make(ring, len(r))
+			for i, pt := range r {
+				rr[i] = p.to(pt)
+			}
+			pp = append(pp, rr)
+		}
+		out = append(out, pp)
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		add(g)
+	case orb.MultiPolygon:
+		for _, pg := range g {
+			add(pg)
+		}
+	case orb.Point:
+		// A point site: a degenerate polygon, so that distances work.
+		v := p.to(g)
+		out = append(out, poly{ring{v, v, v, v}})
+	}
+	return out
+}
+
+// lines projects a LineString or MultiLineString.
+func (p plane) lines(g orb.Geometry) [][]xy {
+	var out [][]xy
+	add := func(l orb.LineString) {
+		v := make([]xy, len(l))
+		for i, pt := range l {
+			v[i] = p.to(pt)
+		}
+		out = append(out, v)
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		add(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			add(l)
+		}
+	}
+	return out
+}

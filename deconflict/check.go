@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
 )
 
 // Check returns every finding for the plan, ordered along the route (plan
@@ -105,11 +107,17 @@ func spans(r route, step float64, near func(xy) bool) [][2]float64 {
 	return out
 }
 
-// minDist returns the closest the route comes to a.
-func minDist(r route, a area) float64 {
+// minDist returns the closest the route comes to a (whose box is ab),
+// looking only at segments whose boxes come within m of it; it returns
+// +Inf when none does.
+func minDist(r route, a area, ab box, m float64) float64 {
 	best := math.Inf(1)
-	for i := 1; i < len(r.pts); i++ {
-		best = math.Min(best, a.distSeg(r.pts[i-1], r.pts[i]))
+	ab = ab.grow(m)
+	for i, sb := range r.segs {
+		if !sb.meets(ab) {
+			continue
+		}
+		best = math.Min(best, a.distSeg(r.pts[i], r.pts[i+1]))
 		if best == 0 {
 			return 0
 		}
@@ -120,41 +128,84 @@ func minDist(r route, a area) float64 {
 	return best
 }
 
-// stretch finds where along the route it is within buf of a; it falls
-// back to the closest vertex when sampling misses a narrow approach.
-func stretch(r route, a area, buf float64) [2]float64 {
-	step := math.Max(10, math.Min(50, r.length()/400))
-	ss := spans(r, step, func(p xy) bool { return a.distPoint(p) <= buf })
-	if len(ss) == 0 {
-		best, at := math.Inf(1), 0.0
-		for i, p := range r.pts {
-			if d := a.distPoint(p); d < best {
-				best, at = d, r.cum[i]
+// stretch finds where along the route it is within buf of a (box ab):
+// from the first to the last such point. Per route segment near the area,
+// the parts within buf of an edge come from within(), and the parts inside
+// the area from the segment's crossings with its edges.
+func stretch(r route, a area, ab box, buf float64) [2]float64 {
+	gb := ab.grow(buf)
+	first, last := math.Inf(1), math.Inf(-1)
+	note := func(i int, u0, u1 float64) {
+		l := r.cum[i+1] - r.cum[i]
+		first = math.Min(first, r.cum[i]+u0*l)
+		last = math.Max(last, r.cum[i]+u1*l)
+	}
+	for i, sb := range r.segs {
+		if !sb.meets(gb) {
+			continue
+		}
+		p, q := r.pts[i], r.pts[i+1]
+		cuts := []float64{0, 1}
+		for _, pg := range a {
+			for _, rg := range pg {
+				for k := 1; k < len(rg); k++ {
+					c, d := rg[k-1], rg[k]
+					if !sb.meets(boxOf(c, d).grow(buf)) {
+						continue
+					}
+					if u0, u1, ok := within(p, q, c, d, buf); ok {
+						note(i, u0, u1)
+					}
+					if t, ok := segIntersect(p, q, c, d); ok {
+						cuts = append(cuts, t)
+					}
+				}
 			}
 		}
-		return [2]float64{at, at}
+		slices.Sort(cuts)
+		for k := 1; k < len(cuts); k++ {
+			if cuts[k] > cuts[k-1] && a.contains(lerp(p, q, (cuts[k-1]+cuts[k])/2)) {
+				note(i, cuts[k-1], cuts[k])
+			}
+		}
 	}
-	return [2]float64{ss[0][0], ss[len(ss)-1][1]}
+	if first > last {
+		return [2]float64{0, 0}
+	}
+	return [2]float64{first, last}
 }
 
 func (x *Index) checkAreas(p Plan, r route) []Finding {
 	var out []Finding
 	buf := x.cfg.BufferM
+	// Search segment by segment: a long route's whole box would hold most
+	// of the mission's areas.
+	// Long diagonal segments have large boxes: search in pieces of at most
+	// 500 m, and test the (cheap) time window before the seen-set.
+	seen := map[*iArea]bool{}
 	var cands []*iArea
-	x.aTree.Search(x.p.widen(p.Route.Bound(), buf), func(a *iArea) bool {
-		cands = append(cands, a)
+	visit := func(a *iArea) bool {
+		if overlaps(p.Depart, p.Arrive, a.From, a.To) && !seen[a] {
+			seen[a] = true
+			cands = append(cands, a)
+		}
 		return true
-	})
+	}
+	for i := 1; i < len(r.pts); i++ {
+		a, b := r.pts[i-1], r.pts[i]
+		n := max(1, int(math.Ceil(dist(a, b)/500)))
+		for k := 0; k < n; k++ {
+			u, v := x.p.from(lerp(a, b, float64(k)/float64(n))), x.p.from(lerp(a, b, float64(k+1)/float64(n)))
+			x.aTree.Search(x.p.widen(orb.Bound{Min: u, Max: u}.Extend(v), buf), visit)
+		}
+	}
 	slices.SortFunc(cands, func(a, b *iArea) int { return cmp.Compare(a.ID, b.ID) })
 	for _, a := range cands {
-		if !overlaps(p.Depart, p.Arrive, a.From, a.To) {
-			continue
-		}
-		d := minDist(r, a.a)
+		d := minDist(r, a.a, a.pb, buf)
 		if d > buf {
 			continue
 		}
-		st := stretch(r, a.a, buf)
+		st := stretch(r, a.a, a.pb, buf)
 		t0, t1 := timeAt(p, r, st[0]), timeAt(p, r, st[1])
 		// Judge the time the movement is actually there.
 		if !overlaps(t0, t1.Add(time.Minute), a.From, a.To) {
@@ -232,11 +283,11 @@ func (x *Index) checkSites(p Plan, r route) []Finding {
 	})
 	slices.SortFunc(cands, func(a, b *iSite) int { return cmp.Compare(a.ID, b.ID) })
 	for _, s := range cands {
-		d := minDist(r, s.a)
+		d := minDist(r, s.a, s.pb, buf)
 		if d > buf {
 			continue
 		}
-		st := stretch(r, s.a, buf)
+		st := stretch(r, s.a, s.pb, buf)
 		t0 := timeAt(p, r, st[0])
 		f := Finding{Route: x.part(r, st[0], st[1]), From: t0, To: timeAt(p, r, st[1]), RecordID: s.ID, RecordName: s.Name, DistanceM: round1(d), at: st[0]}
 		kind := strings.ReplaceAll(s.Kind, "_", " ")
@@ -258,43 +309,175 @@ func (x *Index) checkSites(p Plan, r route) []Finding {
 	return out
 }
 
-// sharing returns, for each sample along the route, the other movements
-// within the buffer whose windows overlap [t0, t1].
-func (x *Index) sharing(r route, t0, t1 time.Time, fn func(s float64, others []*iMov)) {
+// shared is a stretch [s0, s1] of the route that another movement uses
+// (comes within the buffer of) — merged over all its segments.
+type shared struct {
+	m      *iMov
+	s0, s1 float64
+}
+
+// sharing returns the stretches of the route that other movements whose
+// windows overlap [t0, t1] use, one per stretch and movement, ignoring
+// stretches shorter than MinSharedM (crossings). It visits each grid cell
+// near the route once to collect the movements there and the range of
+// their segments in that cell, then intersects those segments with the
+// route's analytically (no sampling).
+func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 	buf := x.cfg.BufferM
-	step := x.cfg.CellM / 2
 	reach := int32(math.Ceil(buf / x.cfg.CellM))
-	seen := map[*iMov]bool{}
-	var others []*iMov
-	walk(r.pts, step, func(s float64, p xy) {
-		others = others[:0]
-		clear(seen)
+	n0, n1 := t0.UnixNano(), t1.UnixNano()
+	cells := map[cell]struct{}{}
+	walk(r.pts, x.cfg.CellM/2, func(_ float64, p xy) {
 		c := x.cellOf(p)
 		for dx := -reach; dx <= reach; dx++ {
 			for dy := -reach; dy <= reach; dy++ {
-				o := x.cells[cell{c.x + dx, c.y + dy}]
-				if o == nil {
+				cells[cell{c.x + dx, c.y + dy}] = struct{}{}
+			}
+		}
+	})
+	cands := map[*iMov][][2]int32{}
+	b0, b1 := bucketOf(t0), bucketOf(t1.Add(-time.Nanosecond))
+	for c := range cells {
+		for b := b0; b <= max(b0, b1); b++ {
+			for _, e := range x.cells[slot{c.x, c.y, b}] {
+				if e.dep < n1 && e.arr > n0 {
+					cands[e.m] = append(cands[e.m], [2]int32{e.lo, e.hi})
+				}
+			}
+		}
+	}
+	type span struct{ s0, s1 float64 }
+	var out []shared
+	var spans []span
+	for m, ranges := range cands {
+		spans = spans[:0]
+		done := map[int32]bool{}
+		for _, rg := range ranges {
+			for k := rg[0]; k <= rg[1] && int(k)+1 < len(m.pts); k++ {
+				if done[k] {
 					continue
 				}
-				// Movements departing before t0-longest cannot overlap.
-				lo, _ := slices.BinarySearchFunc(o.movs, t0.Add(-o.longest), func(m *iMov, t time.Time) int { return m.Depart.Compare(t) })
-				for _, m := range o.movs[lo:] {
-					if !m.Depart.Before(t1) {
-						break
-					}
-					if !m.Arrive.After(t0) || seen[m] {
+				done[k] = true
+				c, d := m.pts[k], m.pts[k+1]
+				cb := boxOf(c, d).grow(buf)
+				for i, sb := range r.segs {
+					if !sb.meets(cb) {
 						continue
 					}
-					if nearLine(p, m.pts, buf) {
-						seen[m] = true
-						others = append(others, m)
+					if u0, u1, ok := within(r.pts[i], r.pts[i+1], c, d, buf); ok {
+						l := r.cum[i+1] - r.cum[i]
+						spans = append(spans, span{r.cum[i] + u0*l, r.cum[i] + u1*l})
 					}
 				}
 			}
 		}
-		fn(s, others)
-	})
+		if len(spans) == 0 {
+			continue
+		}
+		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s0, b.s0) })
+		cur := spans[0]
+		flush := func() {
+			if cur.s1-cur.s0 >= x.cfg.MinSharedM {
+				out = append(out, shared{m, cur.s0, cur.s1})
+			}
+		}
+		for _, sp := range spans[1:] {
+			if sp.s0 <= cur.s1+1 {
+				cur.s1 = math.Max(cur.s1, sp.s1)
+				continue
+			}
+			flush()
+			cur = sp
+		}
+		flush()
+	}
+	slices.SortFunc(out, func(a, b shared) int { return cmp.Or(cmp.Compare(a.s0, b.s0), cmp.Compare(a.m.ID, b.m.ID)) })
+	return out
 }
+
+// within returns the interval [u0, u1] of segment ab (as fractions of its
+// length) whose points lie within buf of segment cd. The distance from
+// P(u) = a + u(b−a) to cd is convex in u, so the points within buf form an
+// interval; its ends are roots of d(u) = buf on the three pieces where the
+// closest point of cd is c (a quadratic), inside cd (linear: the distance to
+// the line) or d (a quadratic). No iteration.
+func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
+	v, w := sub(b, a), sub(d, c)
+	b2 := buf * buf
+	dist2 := func(u float64) float64 {
+		p := lerp(a, b, u)
+		q := pointSeg(p, c, d)
+		return q * q
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	take := func(u float64) {
+		if u >= 0 && u <= 1 && dist2(u) <= b2*(1+1e-9)+1e-9 {
+			lo, hi = math.Min(lo, u), math.Max(hi, u)
+		}
+	}
+	take(0)
+	take(1)
+	// Roots of |a + u v − e|² = buf² for the endpoints e.
+	vv := dot(v, v)
+	for _, e := range [2]xy{c, d} {
+		r := sub(a, e)
+		qa, qb, qc := vv, 2*dot(v, r), dot(r, r)-b2
+		if qa == 0 {
+			continue
+		}
+		disc := qb*qb - 4*qa*qc
+		if disc < 0 {
+			continue
+		}
+		sq := math.Sqrt(disc)
+		take((-qb - sq) / (2 * qa))
+		take((-qb + sq) / (2 * qa))
+	}
+	// Roots of |signed distance to the line cd| = buf.
+	if l := math.Sqrt(dot(w, w)); l > 0 {
+		h0, hv := cross(w, sub(a, c))/l, cross(w, v)/l
+		if hv != 0 {
+			take((buf - h0) / hv)
+			take((-buf - h0) / hv)
+		}
+	}
+	// The closest point itself (the interval may lie strictly inside).
+	take(closestParam(a, b, c, d))
+	if lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+// closestParam returns the parameter on ab of the point closest to segment
+// cd (Ericson, Real-Time Collision Detection, 5.1.9).
+func closestParam(a, b, c, d xy) float64 {
+	d1, d2, r := sub(b, a), sub(d, c), sub(a, c)
+	aa, ee, ff := dot(d1, d1), dot(d2, d2), dot(d2, r)
+	if aa == 0 {
+		return 0
+	}
+	cc := dot(d1, r)
+	if ee == 0 {
+		return clamp01(-cc / aa)
+	}
+	bb := dot(d1, d2)
+	den := aa*ee - bb*bb
+	s := 0.0
+	if den != 0 {
+		s = clamp01((bb*ff - cc*ee) / den)
+	}
+	t := (bb*s + ff) / ee
+	switch {
+	case t < 0:
+		s = clamp01(-cc / aa)
+	case t > 1:
+		s = clamp01((bb - cc) / aa)
+	}
+	return s
+}
+
+func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
 func nearLine(p xy, pts []xy, buf float64) bool {
 	for i := 1; i < len(pts); i++ {
@@ -309,55 +492,88 @@ func nearLine(p xy, pts []xy, buf float64) bool {
 	return false
 }
 
+// coverage sweeps shared stretches along the route and calls fn for each
+// maximal stretch where the set of movements present is constant and not
+// empty.
+func coverage(sh []shared, fn func(s0, s1 float64, present []*iMov)) {
+	type ev struct {
+		s  float64
+		in bool
+		m  *iMov
+	}
+	var evs []ev
+	for _, x := range sh {
+		evs = append(evs, ev{x.s0, true, x.m}, ev{x.s1, false, x.m})
+	}
+	slices.SortFunc(evs, func(a, b ev) int {
+		if c := cmp.Compare(a.s, b.s); c != 0 {
+			return c
+		}
+		if a.in != b.in { // leave before enter at the same point
+			if a.in {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.m.ID, b.m.ID)
+	})
+	var present []*iMov
+	for i, e := range evs {
+		if e.in {
+			present = append(present, e.m)
+		} else {
+			present = slices.DeleteFunc(present, func(m *iMov) bool { return m == e.m })
+		}
+		if i+1 < len(evs) && len(present) > 0 && evs[i+1].s > e.s {
+			fn(e.s, evs[i+1].s, present)
+		}
+	}
+}
+
 func (x *Index) checkMovements(p Plan, r route) []Finding {
+	var sh []shared
+	for _, s := range x.sharing(r, p.Depart, p.Arrive) {
+		if s.m.ID != p.ID {
+			sh = append(sh, s)
+		}
+	}
 	type run struct {
 		s0, s1 float64
-		ids    map[string]*iMov
+		ms     []*iMov
 		over   bool
 	}
 	var runs []*run
-	var cur *run
-	x.sharing(r, p.Depart, p.Arrive, func(s float64, others []*iMov) {
-		var self []*iMov
-		for _, m := range others {
-			if m.ID != p.ID {
-				self = append(self, m)
+	coverage(sh, func(s0, s1 float64, present []*iMov) {
+		over := len(present)+1 > x.cfg.CorridorCapacity
+		if n := len(runs); n > 0 && runs[n-1].over == over && runs[n-1].s1 >= s0 {
+			rn := runs[n-1]
+			rn.s1 = s1
+			for _, m := range present {
+				if !slices.Contains(rn.ms, m) {
+					rn.ms = append(rn.ms, m)
+				}
 			}
-		}
-		if len(self) == 0 {
-			cur = nil
 			return
 		}
-		over := len(self)+1 > x.cfg.CorridorCapacity
-		if cur == nil || cur.over != over {
-			cur = &run{s0: s, ids: map[string]*iMov{}, over: over}
-			runs = append(runs, cur)
-		}
-		cur.s1 = s
-		for _, m := range self {
-			cur.ids[m.ID] = m
-		}
+		runs = append(runs, &run{s0: s0, s1: s1, ms: slices.Clone(present), over: over})
 	})
 	var out []Finding
 	for _, rn := range runs {
-		if rn.s1-rn.s0 < x.cfg.MinSharedM {
-			continue // a crossing, not a shared stretch
-		}
-		var ms []*iMov
-		for _, m := range rn.ids {
-			ms = append(ms, m)
-		}
-		slices.SortFunc(ms, func(a, b *iMov) int { return cmp.Compare(a.ID, b.ID) })
+		slices.SortFunc(rn.ms, func(a, b *iMov) int { return cmp.Compare(a.ID, b.ID) })
+		// Name the first few; a reason is read by a person.
 		var names []string
-		for _, m := range ms {
+		for _, m := range rn.ms[:min(3, len(rn.ms))] {
 			names = append(names, fmt.Sprintf("%s (%s–%s)", cmp.Or(m.Name, m.ID), hhmm(m.Depart), hhmm(m.Arrive)))
 		}
+		if more := len(rn.ms) - len(names); more > 0 {
+			names = append(names, fmt.Sprintf("%d more", more))
+		}
 		t0, t1 := timeAt(p, r, rn.s0), timeAt(p, r, rn.s1)
-		f := Finding{Check: CheckMovement, Route: x.part(r, rn.s0, rn.s1), From: t0, To: t1, RecordID: ms[0].ID, RecordName: cmp.Or(ms[0].Name, ms[0].ID), at: rn.s0}
+		f := Finding{Check: CheckMovement, Route: x.part(r, rn.s0, rn.s1), From: t0, To: t1, RecordID: rn.ms[0].ID, RecordName: cmp.Or(rn.ms[0].Name, rn.ms[0].ID), at: rn.s0}
 		if rn.over {
 			f.Severity = Blocking
 			f.Reason = fmt.Sprintf("%d other movements use this %.1f km stretch at the same time (%s); the corridor takes %d at once. Move the window.",
-				len(ms), (rn.s1-rn.s0)/1000, strings.Join(names, ", "), x.cfg.CorridorCapacity)
+				len(rn.ms), (rn.s1-rn.s0)/1000, strings.Join(names, ", "), x.cfg.CorridorCapacity)
 		} else {
 			f.Severity = Warning
 			f.Reason = fmt.Sprintf("Shares a %.1f km stretch with %s; within the corridor's capacity of %d.", (rn.s1-rn.s0)/1000, strings.Join(names, ", "), x.cfg.CorridorCapacity)

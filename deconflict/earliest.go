@@ -72,30 +72,20 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 	}
 	var areas []entered
 	x.aTree.Search(x.p.widen(p.Route.Bound(), 0), func(a *iArea) bool {
-		if minDist(r, a.a) == 0 {
-			st := stretch(r, a.a, 0)
+		if minDist(r, a.a, a.pb, 0) == 0 {
+			st := stretch(r, a.a, a.pb, 0)
 			areas = append(areas, entered{a, st[0], st[1]})
 		}
 		return true
 	})
 	slices.SortFunc(areas, func(a, b entered) int { return strings.Compare(a.a.ID, b.a.ID) })
-	// Other movements near each stretch over the whole search span.
-	type sample struct {
-		s      float64
-		others []*iMov
+	// Stretches other movements use at any time in the search span.
+	var sh []shared
+	for _, s := range x.sharing(r, start, end.Add(d)) {
+		if s.m.ID != p.ID {
+			sh = append(sh, s)
+		}
 	}
-	var samples []sample
-	x.sharing(r, start, end.Add(d), func(s float64, others []*iMov) {
-		var own []*iMov
-		for _, m := range others {
-			if m.ID != p.ID {
-				own = append(own, m)
-			}
-		}
-		if len(own)+1 > x.cfg.CorridorCapacity {
-			samples = append(samples, sample{s, slices.Clone(own)})
-		}
-	})
 	var open *RuledOut
 	for dep := start; !dep.After(end); dep = dep.Add(step) {
 		arr := dep.Add(d)
@@ -108,17 +98,20 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 				reasons = append(reasons, fmt.Sprintf("enters %q (%s)", e.a.Name, windowText(e.a.From, e.a.To)))
 			}
 		}
-		for _, sm := range samples {
-			n := 0
-			for _, m := range sm.others {
-				if m.Depart.Before(arr) && m.Arrive.After(dep) {
-					n++
-				}
+		var now []shared
+		for _, s := range sh {
+			if s.m.Depart.Before(arr) && s.m.Arrive.After(dep) {
+				now = append(now, s)
 			}
-			if n+1 > x.cfg.CorridorCapacity {
-				reasons = append(reasons, fmt.Sprintf("corridor full (%d other movements) %.1f km along the route", n, sm.s/1000))
-				break
+		}
+		full := ""
+		coverage(now, func(s0, _ float64, present []*iMov) {
+			if full == "" && len(present)+1 > x.cfg.CorridorCapacity {
+				full = fmt.Sprintf("corridor full (%d other movements) %.1f km along the route", len(present), s0/1000)
 			}
+		})
+		if full != "" {
+			reasons = append(reasons, full)
 		}
 		if len(reasons) == 0 {
 			if open != nil {

@@ -120,7 +120,7 @@ type Config struct {
 	// Reference is the projection centre (the mission's centre).
 	Reference orb.Point
 	// BufferM is how close a route may pass an area or site before it is
-	// reported (default 250 m).
+	// reported (default 500 m).
 	BufferM float64
 	// CorridorCapacity is how many movements may use the same stretch at
 	// the same time, this one included (default 3).
@@ -130,7 +130,7 @@ type Config struct {
 	LeadTime, EmergencyLeadTime time.Duration
 	// MaxWindow is the longest departure-to-arrival window (default 7 days).
 	MaxWindow time.Duration
-	// CellM is the grid cell of the movement index (default 250 m).
+	// CellM is the grid cell of the movement index (default 500 m).
 	CellM float64
 	// MinSharedM is the shortest stretch two routes must share to count as
 	// using the same corridor; routes that merely cross share less
@@ -155,7 +155,7 @@ func (c Config) withDefaults() Config {
 		c.MaxWindow = 7 * 24 * time.Hour
 	}
 	if c.CellM == 0 {
-		c.CellM = 250
+		c.CellM = 500
 	}
 	if c.MinSharedM == 0 {
 		c.MinSharedM = 600
@@ -181,13 +181,14 @@ type Index struct {
 	sites map[string]*iSite
 	sTree geo.Index[*iSite]
 	movs  map[string]*iMov
-	cells map[cell]*occupancy
+	cells map[slot][]occ
 }
 
 type iArea struct {
 	Area
 	a     area
 	bound orb.Bound
+	pb    box
 }
 
 type iLine struct {
@@ -204,27 +205,43 @@ type iSite struct {
 	Site
 	a     area
 	bound orb.Bound
+	pb    box
 }
 
 type iMov struct {
 	Movement
 	pts   []xy
-	cells []cell
+	slots []slot
 }
 
 type cell struct{ x, y int32 }
 
-// occupancy lists the movements that pass a cell, sorted by departure,
-// with the longest window among them to bound searches.
-type occupancy struct {
-	movs    []*iMov
-	longest time.Duration
+// slot is a grid cell during one time bucket: the movement index is a grid
+// in space and time, so that a check visits only the entries of the cells
+// near its route in the buckets its window touches.
+type slot struct {
+	x, y int32
+	t    int32
+}
+
+// bucket is the time granularity of the movement index.
+const bucket = 6 * time.Hour
+
+func bucketOf(t time.Time) int32 { return int32(t.Unix() / int64(bucket/time.Second)) }
+
+// occ is a movement in a cell during a time bucket, with its window (Unix
+// nanoseconds, for fast comparisons) and the range of its segments there:
+// 32 bytes, as there are millions.
+type occ struct {
+	m        *iMov
+	dep, arr int64
+	lo, hi   int32
 }
 
 // NewIndex returns an empty index.
 func NewIndex(cfg Config) *Index {
 	cfg = cfg.withDefaults()
-	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[cell]*occupancy{}}
+	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[slot][]occ{}}
 }
 
 // Config returns the configuration in use.
@@ -236,6 +253,7 @@ func (x *Index) PutArea(a Area) {
 	defer x.mu.Unlock()
 	x.removeArea(a.ID)
 	ia := &iArea{Area: a, a: x.p.area(a.Geometry), bound: a.Geometry.Bound()}
+	ia.pb = ia.a.box()
 	x.areas[a.ID] = ia
 	x.aTree.Insert(ia.bound, ia)
 }
@@ -278,6 +296,7 @@ func (x *Index) PutSite(s Site) {
 	defer x.mu.Unlock()
 	x.removeSite(s.ID)
 	is := &iSite{Site: s, a: x.p.area(s.Geometry), bound: s.Geometry.Bound()}
+	is.pb = is.a.box()
 	x.sites[s.ID] = is
 	x.sTree.Insert(is.bound, is)
 }
@@ -307,25 +326,30 @@ func (x *Index) PutMovement(m Movement) {
 	defer x.mu.Unlock()
 	x.removeMovement(m.ID)
 	im := &iMov{Movement: m, pts: x.project(m.Route)}
-	seen := map[cell]bool{}
-	walk(im.pts, x.cfg.CellM/2, func(_ float64, p xy) {
+	// Cells along the route, with the segments in each. A route that comes
+	// back to a cell gets a second entry there; queries dedupe.
+	type run struct {
+		c      cell
+		lo, hi int32
+	}
+	var runs []run
+	walkSeg(im.pts, x.cfg.CellM/4, func(_ float64, p xy, seg int) {
 		c := x.cellOf(p)
-		if !seen[c] {
-			seen[c] = true
-			im.cells = append(im.cells, c)
+		if n := len(runs); n > 0 && runs[n-1].c == c {
+			runs[n-1].hi = int32(seg)
+			return
 		}
+		runs = append(runs, run{c, int32(seg), int32(seg)})
 	})
-	for _, c := range im.cells {
-		o := x.cells[c]
-		if o == nil {
-			o = &occupancy{}
-			x.cells[c] = o
+	b0, b1 := bucketOf(m.Depart), bucketOf(m.Arrive.Add(-time.Nanosecond))
+	dep, arr := m.Depart.UnixNano(), m.Arrive.UnixNano()
+	for _, r := range runs {
+		e := occ{m: im, dep: dep, arr: arr, lo: r.lo, hi: r.hi}
+		for b := b0; b <= max(b0, b1); b++ {
+			k := slot{r.c.x, r.c.y, b}
+			x.cells[k] = append(x.cells[k], e)
+			im.slots = append(im.slots, k)
 		}
-		i, _ := slices.BinarySearchFunc(o.movs, im, func(a, b *iMov) int {
-			return cmp.Or(a.Depart.Compare(b.Depart), cmp.Compare(a.ID, b.ID))
-		})
-		o.movs = slices.Insert(o.movs, i, im)
-		o.longest = max(o.longest, m.Arrive.Sub(m.Depart))
 	}
 	x.movs[m.ID] = im
 }
@@ -342,12 +366,12 @@ func (x *Index) removeMovement(id string) {
 	if im == nil {
 		return
 	}
-	for _, c := range im.cells {
-		if o := x.cells[c]; o != nil {
-			o.movs = slices.DeleteFunc(o.movs, func(m *iMov) bool { return m == im })
-			if len(o.movs) == 0 {
-				delete(x.cells, c)
-			}
+	for _, k := range im.slots {
+		es := slices.DeleteFunc(x.cells[k], func(e occ) bool { return e.m == im })
+		if len(es) == 0 {
+			delete(x.cells, k)
+		} else {
+			x.cells[k] = es
 		}
 	}
 	delete(x.movs, id)
@@ -375,31 +399,39 @@ func (x *Index) project(l orb.LineString) []xy {
 // walk calls fn at every step metres along a polyline (and at its end)
 // with the distance from the start.
 func walk(pts []xy, step float64, fn func(s float64, p xy)) {
+	walkSeg(pts, step, func(s float64, p xy, _ int) { fn(s, p) })
+}
+
+// walkSeg is walk that also passes the index of the segment (from
+// pts[seg] to pts[seg+1]) each point lies on.
+func walkSeg(pts []xy, step float64, fn func(s float64, p xy, seg int)) {
 	if len(pts) == 0 {
 		return
 	}
 	s := 0.0
-	fn(0, pts[0])
+	fn(0, pts[0], 0)
 	next := step
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		l := dist(a, b)
 		for next <= s+l && l > 0 {
-			fn(next, lerp(a, b, (next-s)/l))
+			fn(next, lerp(a, b, (next-s)/l), i-1)
 			next += step
 		}
 		s += l
 	}
 	if last := pts[len(pts)-1]; s > next-step {
-		fn(s, last)
+		fn(s, last, max(0, len(pts)-2))
 	}
 }
 
-// route is a plan's route in the plane with cumulative distances.
+// route is a plan's route in the plane with cumulative distances and the
+// box of each segment.
 type route struct {
-	pts []xy
-	cum []float64
-	geo orb.LineString
+	pts  []xy
+	cum  []float64
+	segs []box // segs[i] is the box of segment pts[i]–pts[i+1]
+	geo  orb.LineString
 }
 
 func (x *Index) newRoute(l orb.LineString) route {
@@ -407,8 +439,32 @@ func (x *Index) newRoute(l orb.LineString) route {
 	r.cum = make([]float64, len(r.pts))
 	for i := 1; i < len(r.pts); i++ {
 		r.cum[i] = r.cum[i-1] + dist(r.pts[i-1], r.pts[i])
+		r.segs = append(r.segs, boxOf(r.pts[i-1], r.pts[i]))
 	}
 	return r
+}
+
+// near returns the first and last segment within m metres of b (by box),
+// and whether any is.
+func (r route) near(b box, m float64) (int, int, bool) {
+	b = b.grow(m)
+	first, last := -1, -1
+	for i, sb := range r.segs {
+		if sb.meets(b) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	return first, last, first >= 0
+}
+
+// sub returns the part of the route from segment i to segment j as a
+// route with its own distances offset by the distance to segment i.
+func (r route) sub(i, j int) (route, float64) {
+	s := route{pts: r.pts[i : j+2], cum: r.cum[i : j+2], segs: r.segs[i : j+1]}
+	return s, r.cum[i]
 }
 
 func (r route) length() float64 { return r.cum[len(r.cum)-1] }

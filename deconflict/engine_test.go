@@ -132,7 +132,7 @@ func TestMovementsCrossingVersusSharing(t *testing.T) {
 		if len(got) != 1 || got[0].Severity != Warning {
 			t.Fatalf("%+v", got)
 		}
-		if l := shared(got[0]); l < 4500 || l > 5500 {
+		if l := sharedLen(got[0]); l < 4500 || l > 5500 {
 			t.Fatalf("shared stretch %.0f m, want about 5 km", l)
 		}
 	})
@@ -156,7 +156,7 @@ func TestMovementsCrossingVersusSharing(t *testing.T) {
 	})
 }
 
-func shared(f Finding) float64 {
+func sharedLen(f Finding) float64 {
 	l := 0.0
 	for i := 1; i < len(f.Route); i++ {
 		l += dist(pl.to(f.Route[i-1]), pl.to(f.Route[i]))
@@ -193,7 +193,7 @@ func TestSectorsAndSites(t *testing.T) {
 	x.PutSite(Site{ID: "far", Name: "Far bakery", Kind: "bakery", Status: "closed", Geometry: m(0, 900)})
 	fs := x.Check(plan())
 	sec := checks(fs, CheckSector)
-	if len(sec) != 1 || sec[0].Party != "PAK" || shared(sec[0]) < 5900 || shared(sec[0]) > 6100 {
+	if len(sec) != 1 || sec[0].Party != "PAK" || sharedLen(sec[0]) < 5900 || sharedLen(sec[0]) > 6100 {
 		t.Fatalf("sector findings %+v", sec)
 	}
 	if s := checks(fs, CheckSite); len(s) != 1 || s[0].RecordID != "c" || s[0].Severity != Blocking {

@@ -39,10 +39,13 @@ func (p plane) widen(b orb.Bound, m float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{b.Min[0] - dx, b.Min[1] - dy}, Max: orb.Point{b.Max[0] + dx, b.Max[1] + dy}}
 }
 
-func sub(a, b xy) xy             { return xy{a[0] - b[0], a[1] - b[1]} }
-func dot(a, b xy) float64        { return a[0]*b[0] + a[1]*b[1] }
-func cross(a, b xy) float64      { return a[0]*b[1] - a[1]*b[0] }
-func dist(a, b xy) float64       { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+func sub(a, b xy) xy        { return xy{a[0] - b[0], a[1] - b[1]} }
+func dot(a, b xy) float64   { return a[0]*b[0] + a[1]*b[1] }
+func cross(a, b xy) float64 { return a[0]*b[1] - a[1]*b[0] }
+func dist(a, b xy) float64 {
+	dx, dy := a[0]-b[0], a[1]-b[1]
+	return math.Sqrt(dx*dx + dy*dy)
+}
 func lerp(a, b xy, t float64) xy { return xy{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t} }
 
 // pointSeg returns the distance from p to segment ab.
@@ -78,6 +81,34 @@ func segSeg(a, b, c, d xy) float64 {
 		return 0
 	}
 	return math.Min(math.Min(pointSeg(a, c, d), pointSeg(b, c, d)), math.Min(pointSeg(c, a, b), pointSeg(d, a, b)))
+}
+
+// box is an axis-aligned box in the plane.
+type box struct{ minX, minY, maxX, maxY float64 }
+
+func boxOf(pts ...xy) box {
+	b := box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range pts {
+		b.minX, b.minY = math.Min(b.minX, p[0]), math.Min(b.minY, p[1])
+		b.maxX, b.maxY = math.Max(b.maxX, p[0]), math.Max(b.maxY, p[1])
+	}
+	return b
+}
+
+func (b box) grow(m float64) box { return box{b.minX - m, b.minY - m, b.maxX + m, b.maxY + m} }
+
+func (b box) meets(o box) bool {
+	return b.minX <= o.maxX && o.minX <= b.maxX && b.minY <= o.maxY && o.minY <= b.maxY
+}
+
+func (a area) box() box {
+	var pts []xy
+	for _, pg := range a {
+		for _, r := range pg {
+			pts = append(pts, r...)
+		}
+	}
+	return boxOf(pts...)
 }
 
 // ring is a closed ring in the plane.

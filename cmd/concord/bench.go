@@ -28,10 +28,11 @@ func randomString() string {
 // Concord in a temporary directory on loopback, loads its own data, runs a
 // bounded workload and prints a one-line summary last.
 var benchmarks = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
-	"features": benchFeatures,
-	"stream":   benchStream,
-	"stores":   benchStores,
-	"cluster":  benchCluster,
+	"features":   benchFeatures,
+	"stream":     benchStream,
+	"stores":     benchStores,
+	"cluster":    benchCluster,
+	"deconflict": benchDeconflict,
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -19,6 +19,7 @@ type Store interface {
 	PartyStore
 	UserStore
 	FeatureStore
+	RecordStore
 	OutboxStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error

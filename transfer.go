@@ -22,7 +22,21 @@ type Transferable interface {
 }
 
 // TransferTables lists the tables in the order they must be copied.
-var TransferTables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "history", "outbox"}
+var TransferTables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox"}
+
+// RecordRow is a records row in transfer form.
+type RecordRow struct {
+	Kind      string          `json:"kind"`
+	ID        string          `json:"id"`
+	Marking   Marking         `json:"marking"`
+	Version   int             `json:"version"`
+	Status    string          `json:"status"`
+	From      *time.Time      `json:"from,omitempty"`
+	To        *time.Time      `json:"to,omitempty"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
 
 // UserRecord is a users row.
 type UserRecord struct {

@@ -80,6 +80,18 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			f, err := scanFeature(r)
 			return concord.RecordOf(f), err
 		})
+	case "records":
+		return each(`SELECT `+recordCols+` FROM records ORDER BY kind, id`, func(r pgx.Rows) (any, error) {
+			rec, err := scanRecord(r)
+			return concord.RecordRow(rec), err
+		})
+	case "disclosures":
+		return each(`SELECT party, kind, record_id, version, at, via FROM disclosures ORDER BY kind, record_id, version, party`, func(r pgx.Rows) (any, error) {
+			var d concord.Disclosure
+			err := r.Scan(&d.Party, &d.Kind, &d.RecordID, &d.Version, &d.At, &d.Via)
+			d.At = d.At.UTC()
+			return d, err
+		})
 	case "history", "outbox":
 		return each(`SELECT event FROM `+table+` ORDER BY seq`, func(r pgx.Rows) (any, error) {
 			var b []byte
@@ -151,6 +163,18 @@ func queueRow(b *pgx.Batch, table string, raw json.RawMessage) error {
 		b.Queue(`INSERT INTO features (id, kind, name, description, geom, attrs, owner, rel, caveats,
 			valid_from, valid_to, version, created_at, updated_at, updated_by, updated_by_party, deleted, doc)
 			VALUES ($1, $2, $3, $4, ST_GeomFromWKB($5, 4326), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
+	case "records":
+		var r concord.RecordRow
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, recordArgs(concord.Record(r))...)
+	case "disclosures":
+		var d concord.Disclosure
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO disclosures (party, kind, record_id, version, at, via) VALUES ($1, $2, $3, $4, $5, $6)`, d.Party, d.Kind, d.RecordID, d.Version, d.At, d.Via)
 	case "history":
 		var ev concord.Event
 		if err := json.Unmarshal(raw, &ev); err != nil {

@@ -84,6 +84,19 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			f, err := scanFeature(r)
 			return concord.RecordOf(f), err
 		})
+	case "records":
+		return each(`SELECT `+recordCols+` FROM records ORDER BY kind, id`, func(r *sql.Rows) (any, error) {
+			rec, err := scanRecord(r)
+			return concord.RecordRow(rec), err
+		})
+	case "disclosures":
+		return each(`SELECT party, kind, record_id, version, at, via FROM disclosures ORDER BY kind, record_id, version, party`, func(r *sql.Rows) (any, error) {
+			var d concord.Disclosure
+			var at int64
+			err := r.Scan(&d.Party, &d.Kind, &d.RecordID, &d.Version, &at, &d.Via)
+			d.At = fromMS(at)
+			return d, err
+		})
 	case "history", "outbox":
 		rows, err := db.r.QueryContext(ctx, `SELECT event FROM `+table+` ORDER BY seq`)
 		if err != nil {
@@ -180,6 +193,20 @@ func importRow(ctx context.Context, tx *sql.Tx, table string, raw json.RawMessag
 			return err
 		}
 		return setBBox(ctx, tx, rid, f)
+	case "records":
+		var r concord.RecordRow
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, recordArgs(concord.Record(r))...)
+		return err
+	case "disclosures":
+		var d concord.Disclosure
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO disclosures (party, kind, record_id, version, at, via) VALUES (?, ?, ?, ?, ?, ?)`, d.Party, d.Kind, d.RecordID, d.Version, ms(d.At), d.Via)
+		return err
 	case "history":
 		var ev concord.Event
 		if err := json.Unmarshal(raw, &ev); err != nil {

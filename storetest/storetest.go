@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) concord.Store) {
 		{"FeatureQuery", testFeatureQuery},
 		{"HistoryAndOutbox", testHistoryAndOutbox},
 		{"FailedWriteLeavesNoEvent", testFailedWrite},
+		{"Records", testRecords},
+		{"Disclosures", testDisclosures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,5 +410,74 @@ func testFailedWrite(t *testing.T, s concord.Store) {
 	h, _ := s.History(ctx, "feature", f.ID)
 	if len(h) != 1 {
 		t.Fatalf("history = %d entries after failed writes", len(h))
+	}
+}
+
+func testRecords(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	from, to := t0.Add(48*time.Hour), t0.Add(50*time.Hour)
+	r := concord.Record{Kind: "movement", ID: uuid.NewString(), Marking: concord.Marking{Owner: "WFP", Rel: []string{"HUM"}, Caveats: []string{}},
+		Version: 1, Status: "submitted", From: &from, To: &to, Data: json.RawMessage(`{"purpose":"food"}`), CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.InsertRecord(ctx, r, ev("movement", "created", r.ID, 1, r.Marking)))
+	wantCode(t, s.InsertRecord(ctx, r, ev("movement", "created", r.ID, 1, r.Marking)), concord.Conflict)
+	got, err := s.Record(ctx, "movement", r.ID)
+	must(t, err)
+	if got.Status != "submitted" || !got.From.Equal(from) || string(got.Data) != `{"purpose":"food"}` || got.Marking.Rel[0] != "HUM" {
+		t.Fatalf("round trip %+v", got)
+	}
+	_, err = s.Record(ctx, "site_notification", r.ID)
+	wantCode(t, err, concord.NotFound)
+	r2 := r
+	r2.Version, r2.Status = 2, "transmitted"
+	must(t, s.UpdateRecord(ctx, r2, 1, ev("movement", "updated", r.ID, 2, r.Marking)))
+	wantCode(t, s.UpdateRecord(ctx, r2, 1, ev("movement", "updated", r.ID, 2, r.Marking)), concord.Conflict)
+	missing := r2
+	missing.ID = uuid.NewString()
+	wantCode(t, s.UpdateRecord(ctx, missing, 1, ev("movement", "updated", missing.ID, 2, r.Marking)), concord.NotFound)
+	other := r
+	other.ID, other.Status = uuid.NewString(), "completed"
+	late := t0.Add(100 * time.Hour)
+	other.From, other.To = &late, nil
+	must(t, s.InsertRecord(ctx, other, ev("movement", "created", other.ID, 1, other.Marking)))
+	for _, tc := range []struct {
+		q    concord.RecordQuery
+		want int
+	}{
+		{concord.RecordQuery{Kind: "movement"}, 2},
+		{concord.RecordQuery{Kind: "movement", Statuses: []string{"transmitted"}}, 1},
+		{concord.RecordQuery{Kind: "movement", Overlaps: &[2]time.Time{t0.Add(49 * time.Hour), t0.Add(60 * time.Hour)}}, 1},
+		{concord.RecordQuery{Kind: "movement", Overlaps: &[2]time.Time{t0.Add(50 * time.Hour), t0.Add(60 * time.Hour)}}, 0},
+		{concord.RecordQuery{Kind: "movement", Overlaps: &[2]time.Time{t0.Add(200 * time.Hour), t0.Add(300 * time.Hour)}}, 1},
+		{concord.RecordQuery{Kind: "movement", IDs: []string{r.ID}}, 1},
+		{concord.RecordQuery{Kind: "site_notification"}, 0},
+	} {
+		got, err := s.Records(ctx, tc.q)
+		must(t, err)
+		if len(got) != tc.want {
+			t.Errorf("query %+v: %d records, want %d", tc.q, len(got), tc.want)
+		}
+	}
+	h, _ := s.History(ctx, "movement", r.ID)
+	if len(h) != 2 {
+		t.Fatalf("history %d", len(h))
+	}
+}
+
+func testDisclosures(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	d := concord.Disclosure{Party: "PAK", Kind: "site_notification", RecordID: "n1", Version: 1, At: t0, Via: "api"}
+	must(t, s.RecordDisclosures(ctx, []concord.Disclosure{d, d}))
+	later := d
+	later.At, later.Via = t0.Add(time.Hour), "stream"
+	must(t, s.RecordDisclosures(ctx, []concord.Disclosure{later}))
+	v2 := d
+	v2.Version, v2.At = 2, t0.Add(2*time.Hour)
+	must(t, s.RecordDisclosures(ctx, []concord.Disclosure{v2}))
+	got, err := s.Disclosures(ctx, "site_notification", "n1")
+	must(t, err)
+	if len(got) != 2 || got[0].Via != "api" || !got[0].At.Equal(t0) || got[1].Version != 2 {
+		t.Fatalf("disclosures %+v", got)
 	}
 }

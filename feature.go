@@ -423,3 +423,22 @@ func jsonErrorText(err error) string {
 func geojsonErrorText(err error) string {
 	return strings.TrimPrefix(jsonErrorText(err), "geojson: ")
 }
+
+// decodeFeatureDoc reads back a feature from the GeoJSON document the
+// Service wrote (Feature.Doc, or an event's data).
+func decodeFeatureDoc(data []byte) (Feature, error) {
+	var raw struct {
+		ID         string           `json:"id"`
+		Geometry   geojson.Geometry `json:"geometry"`
+		Properties featureProps     `json:"properties"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Feature{}, err
+	}
+	p := raw.Properties
+	return Feature{
+		ID: raw.ID, Kind: p.Kind, Name: p.Name, Description: p.Description, Geometry: raw.Geometry.Coordinates,
+		Marking: p.Marking.Marking, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, Attrs: p.FeatureAttrs, Version: p.Version,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, UpdatedBy: p.UpdatedBy, UpdatedByParty: p.UpdatedByParty, Deleted: p.Deleted, Doc: data,
+	}, nil
+}

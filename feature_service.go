@@ -100,6 +100,9 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 		return Feature{}, err
 	}
 	s.index.put(entryOf(&f), false)
+	if s.opts.Deconflicter != nil {
+		s.opts.Deconflicter.PutFeature(f)
+	}
 	s.committed()
 	return f, nil
 }
@@ -141,6 +144,9 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 		return Feature{}, err
 	}
 	s.index.put(entryOf(&f), false)
+	if s.opts.Deconflicter != nil {
+		s.opts.Deconflicter.PutFeature(f)
+	}
 	s.committed()
 	return f, nil
 }
@@ -173,6 +179,9 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 		return err
 	}
 	s.index.put(entryOf(&f), true)
+	if s.opts.Deconflicter != nil {
+		s.opts.Deconflicter.PutFeature(f)
+	}
 	s.committed()
 	return nil
 }

@@ -48,9 +48,11 @@ type Disclosure struct {
 
 // RecordStore keeps records and the log of their disclosures.
 type RecordStore interface {
-	InsertRecord(ctx context.Context, r Record, ev Event) error
+	// InsertRecord stores a new record; ev describes the change and extra
+	// events (e.g. relay requests derived from it) commit with it.
+	InsertRecord(ctx context.Context, r Record, ev Event, extra ...Event) error
 	// UpdateRecord replaces the record if its stored version is prev.
-	UpdateRecord(ctx context.Context, r Record, prev int, ev Event) error
+	UpdateRecord(ctx context.Context, r Record, prev int, ev Event, extra ...Event) error
 	Record(ctx context.Context, kind, id string) (Record, error)
 	Records(ctx context.Context, q RecordQuery) ([]Record, error)
 	// RecordDisclosures logs disclosures; logging the same party, record

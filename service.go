@@ -2,6 +2,7 @@ package concord
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -15,10 +16,11 @@ import (
 // input, checks who may do what, decides releasability through Access, and
 // turns each change into an Event that the Store commits with it.
 type Service struct {
-	store  Store
-	access *Access
-	index  *featureIndex
-	opts   ServiceOptions
+	store       Store
+	access      *Access
+	index       *featureIndex
+	opts        ServiceOptions
+	disclosures chan Disclosure
 }
 
 // ServiceOptions tune a Service. The zero value works.
@@ -35,6 +37,11 @@ type ServiceOptions struct {
 	// Writable, if set, is asked before every write; an error refuses the
 	// write (e.g. while the event bus is unreachable).
 	Writable func() error
+	// Deconflicter checks movements; the Service feeds it the mission
+	// state. Without it, movement requests are refused as unavailable.
+	Deconflicter Deconflicter
+	// MovementLimits bound movement requests.
+	MovementLimits MovementLimits
 }
 
 // NewService loads the directory from the store and returns a Service.
@@ -51,7 +58,7 @@ func NewService(ctx context.Context, store Store, opts ServiceOptions) (*Service
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = 5000
 	}
-	s := &Service{store: store, opts: opts, index: newFeatureIndex()}
+	s := &Service{store: store, opts: opts, index: newFeatureIndex(), disclosures: make(chan Disclosure, 4096)}
 	d, err := s.loadDirectory(ctx)
 	if err != nil {
 		return nil, err
@@ -60,7 +67,114 @@ func NewService(ctx context.Context, store Store, opts ServiceOptions) (*Service
 	if err := s.index.load(ctx, store); err != nil {
 		return nil, fmt.Errorf("index features: %w", err)
 	}
+	if err := s.feedDeconflicter(ctx); err != nil {
+		return nil, fmt.Errorf("load deconfliction state: %w", err)
+	}
 	return s, nil
+}
+
+// feedDeconflicter gives the engine the mission state from the store:
+// features, active notified sites and approved movements.
+func (s *Service) feedDeconflicter(ctx context.Context) error {
+	dc := s.opts.Deconflicter
+	if dc == nil {
+		return nil
+	}
+	after := ""
+	for {
+		fs, err := s.store.Features(ctx, FeatureQuery{After: after, Limit: 2000})
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			dc.PutFeature(f)
+		}
+		if len(fs) < 2000 {
+			break
+		}
+		after = fs[len(fs)-1].ID
+	}
+	for _, kind := range []string{"site_notification", "movement"} {
+		after = ""
+		for {
+			rs, err := s.store.Records(ctx, RecordQuery{Kind: kind, After: after, Limit: 2000})
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				s.feedRecord(r.Kind, r.Data)
+			}
+			if len(rs) < 2000 {
+				break
+			}
+			after = rs[len(rs)-1].ID
+		}
+	}
+	return nil
+}
+
+// feedRecord passes a stored or published record to the engine.
+func (s *Service) feedRecord(kind string, data []byte) {
+	dc := s.opts.Deconflicter
+	if dc == nil {
+		return
+	}
+	switch kind {
+	case "movement":
+		var m Movement
+		if json.Unmarshal(data, &m) == nil {
+			dc.PutMovement(m)
+		}
+	case "site_notification":
+		var n SiteNotification
+		if json.Unmarshal(data, &n) == nil {
+			dc.PutNotifiedSite(n)
+		}
+	}
+}
+
+// Disclosed logs, in the background, that a party received a record.
+func (s *Service) Disclosed(party, kind, id string, version int, via string) {
+	select {
+	case s.disclosures <- Disclosure{Party: party, Kind: kind, RecordID: id, Version: version, At: s.opts.Now().UTC().Truncate(time.Millisecond), Via: via}:
+	default:
+		// A full queue means the store is far behind; the next read logs it.
+	}
+}
+
+// RunDisclosures writes logged disclosures in batches until ctx ends,
+// then flushes what is queued.
+func (s *Service) RunDisclosures(ctx context.Context) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	var batch []Disclosure
+	flush := func() {
+		if len(batch) > 0 {
+			_ = s.store.RecordDisclosures(context.WithoutCancel(ctx), batch)
+			batch = batch[:0]
+		}
+	}
+	for {
+		select {
+		case d := <-s.disclosures:
+			batch = append(batch, d)
+			if len(batch) >= 500 {
+				flush()
+			}
+		case <-t.C:
+			flush()
+		case <-ctx.Done():
+			for {
+				select {
+				case d := <-s.disclosures:
+					batch = append(batch, d)
+				default:
+					flush()
+					return
+				}
+			}
+		}
+	}
 }
 
 // Apply brings this instance's in-memory state up to date with an event
@@ -77,6 +191,16 @@ func (s *Service) Apply(ctx context.Context, ev Event) error {
 			return err
 		}
 		s.index.put(e, ev.Verb == VerbDeleted)
+		if s.opts.Deconflicter != nil {
+			f, err := decodeFeatureDoc(ev.Data)
+			if err != nil {
+				return err
+			}
+			f.Deleted = ev.Verb == VerbDeleted
+			s.opts.Deconflicter.PutFeature(f)
+		}
+	case "movement", "site_notification":
+		s.feedRecord(ev.Kind, ev.Data)
 	}
 	return nil
 }

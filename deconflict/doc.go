@@ -21,5 +21,5 @@
 // 0.6 m. Further from φ0 the error grows (about 1.1% at ±1°); use a
 // reference point inside the mission's area.
 //
-// It imports package geo only.
+// It imports the packages concord and geo only.
 package deconflict

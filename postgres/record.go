@@ -29,17 +29,22 @@ func recordArgs(r concord.Record) []any {
 }
 
 // InsertRecord stores a new record with its history and event.
-func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event) error {
+func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event, extra ...concord.Event) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, recordArgs(r)...); err != nil {
 			return err
 		}
-		return record(ctx, tx, ev)
+		for _, e := range append([]concord.Event{ev}, extra...) {
+			if err := record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 // UpdateRecord replaces a record if it is still at version prev.
-func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event) error {
+func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event, extra ...concord.Event) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		var cur int
 		err := tx.QueryRow(ctx, `SELECT version FROM records WHERE kind = $1 AND id = $2 FOR UPDATE`, r.Kind, r.ID).Scan(&cur)
@@ -56,7 +61,12 @@ func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev c
 			WHERE kind = $1 AND id = $2`, recordArgs(r)...); err != nil {
 			return err
 		}
-		return record(ctx, tx, ev)
+		for _, e := range append([]concord.Event{ev}, extra...) {
+			if err := record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

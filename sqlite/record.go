@@ -31,17 +31,22 @@ func recordArgs(r concord.Record) []any {
 }
 
 // InsertRecord stores a new record with its history and event.
-func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event) error {
+func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event, extra ...concord.Event) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, recordArgs(r)...); err != nil {
 			return err
 		}
-		return record(ctx, tx, ev)
+		for _, e := range append([]concord.Event{ev}, extra...) {
+			if err := record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 // UpdateRecord replaces a record if it is still at version prev.
-func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event) error {
+func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event, extra ...concord.Event) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		a := recordArgs(r)
 		res, err := tx.ExecContext(ctx, `UPDATE records SET owner = ?, rel = ?, caveats = ?, version = ?, status = ?, t_from = ?, t_to = ?, data = ?, created_at = ?, updated_at = ?
@@ -56,7 +61,12 @@ func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev c
 			}
 			return concord.Errorf(concord.Conflict, "%s %s is at version %d, not %d: someone changed it; reload and retry", r.Kind, r.ID, cur, prev)
 		}
-		return record(ctx, tx, ev)
+		for _, e := range append([]concord.Event{ev}, extra...) {
+			if err := record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

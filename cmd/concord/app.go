@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/deconflict"
 	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/natsbus"
@@ -86,7 +87,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("open bus: %w", err)
 	}
 	m.Relay = concord.NewRelay(m.Store, m.Bus, m.Log, time.Second)
-	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake, Writable: m.writable}); err != nil {
+	checker := deconflict.NewChecker(deconflict.Config{BufferM: m.Config.BufferM, CorridorCapacity: m.Config.CorridorCapacity,
+		LeadTime: m.Config.LeadTime, EmergencyLeadTime: m.Config.EmergencyLeadTime})
+	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake, Writable: m.writable, Deconflicter: checker}); err != nil {
 		return fmt.Errorf("start service: %w", err)
 	}
 	if m.Demo {
@@ -131,6 +134,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.goRun(func() { m.runHub(runCtx, from+1) })
 	m.singleton(runCtx, "session-sweep", m.sweepSessions)
+	m.singleton(runCtx, "notification-expiry", m.expireNotifications)
+	m.goRun(func() { m.Service.RunDisclosures(runCtx) })
 	if m.Demo && m.Simulate {
 		sim := demo.NewSimulator(m.Service, m.DemoSeed, m.Log)
 		if m.SimEvery > 0 {
@@ -242,6 +247,25 @@ func (m *Main) sweepSessions(ctx context.Context) {
 			} else if n > 0 {
 				m.Log.Debug("sessions_expired", "count", n)
 			}
+		}
+	}
+}
+
+// expireNotifications lapses notified sites their owners did not
+// reconfirm, every minute.
+func (m *Main) expireNotifications(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := m.Service.ExpireNotifications(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Warn("notification_expiry_failed", "err", err)
+		} else if n > 0 {
+			m.Log.Info("notifications_expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

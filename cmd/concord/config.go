@@ -39,6 +39,13 @@ type Config struct {
 	BasemapAttrib string
 	Exercise      string
 	ConfigFile    string
+
+	// Deconfliction rules.
+	BufferM           float64
+	CorridorCapacity  int
+	LeadTime          time.Duration
+	EmergencyLeadTime time.Duration
+	ReconfirmHours    int
 }
 
 // defaultConfig returns the zero-configuration defaults.
@@ -53,6 +60,11 @@ func defaultConfig() Config {
 		LogLevel:     "info",
 		MaxBodyBytes: 1 << 20,
 		SessionTTL:   12 * time.Hour,
+
+		BufferM:           250,
+		CorridorCapacity:  3,
+		LeadTime:          48 * time.Hour,
+		EmergencyLeadTime: 24 * time.Hour,
 	}
 }
 
@@ -78,6 +90,10 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.BasemapAttrib, "basemap-attribution", c.BasemapAttrib, "credit line the basemap's provider requires")
 	fs.StringVar(&c.Exercise, "exercise", c.Exercise, "label shown on every screen, e.g. an exercise name")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional config file: one \"flag-name value\" per line")
+	fs.Float64Var(&c.BufferM, "deconflict-buffer-m", c.BufferM, "how close (metres) a movement may pass an area or site before it is reported")
+	fs.IntVar(&c.CorridorCapacity, "corridor-capacity", c.CorridorCapacity, "movements that may use the same stretch of road at once")
+	fs.DurationVar(&c.LeadTime, "lead-time", c.LeadTime, "notice a movement needs before departure")
+	fs.DurationVar(&c.EmergencyLeadTime, "emergency-lead-time", c.EmergencyLeadTime, "notice an emergency movement needs")
 }
 
 // parse applies flags > env > file to c.
@@ -131,6 +147,15 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 256<<20 {
 		errs = append(errs, fmt.Errorf("--max-body-bytes %d: must be 1 KiB to 256 MiB", c.MaxBodyBytes))
 	}
+	if c.BufferM < 0 || c.BufferM > 5000 {
+		errs = append(errs, fmt.Errorf("--deconflict-buffer-m %g: must be 0 to 5000", c.BufferM))
+	}
+	if c.CorridorCapacity < 1 || c.CorridorCapacity > 1000 {
+		errs = append(errs, fmt.Errorf("--corridor-capacity %d: must be 1 to 1000", c.CorridorCapacity))
+	}
+	if c.LeadTime < 0 || c.EmergencyLeadTime < 0 || c.EmergencyLeadTime > c.LeadTime {
+		errs = append(errs, errors.New("--lead-time and --emergency-lead-time must not be negative, and the emergency one not longer"))
+	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("--session-ttl %s: must be at least 1m", c.SessionTTL))
 	}
@@ -182,6 +207,10 @@ func (c Config) Dump() []string {
 		"basemap-url " + c.BasemapURL,
 		"basemap-attribution " + c.BasemapAttrib,
 		"exercise " + c.Exercise,
+		fmt.Sprintf("deconflict-buffer-m %g", c.BufferM),
+		fmt.Sprintf("corridor-capacity %d", c.CorridorCapacity),
+		"lead-time " + c.LeadTime.String(),
+		"emergency-lead-time " + c.EmergencyLeadTime.String(),
 	}
 }
 

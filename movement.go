@@ -212,7 +212,8 @@ func (m *Movement) validate(lim MovementLimits) error {
 			fe.add("route", "has zero length: its points are all the same")
 		} else if lim.MaxRouteKm > 0 && km > lim.MaxRouteKm {
 			fe.add("route", "is %.1f km long, more than the limit of %.0f km; split the movement", km, lim.MaxRouteKm)
-		} else if lim.AO != nil {
+		}
+		if lim.AO != nil {
 			for i, p := range m.Route {
 				if !contains(lim.AO, p) {
 					fe.add("route", "point %d (%.5f, %.5f) is outside the area of operations", i, p[0], p[1])

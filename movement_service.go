@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
 )
 
 // checkWrite checks that v may write at all.
@@ -132,19 +133,43 @@ func concern(fs []Finding) (route []GeoLine, from, to time.Time, why []string) {
 	return
 }
 
-// sameConcern reports whether a party's concern is unchanged, so that it
-// need not be asked again after an edit.
+// sameConcern reports whether a party's concern is unchanged by an edit
+// — the same records, the same stretches of road (ends within 50 m) at
+// about the same time (within 10 minutes) — so that it need not be asked
+// again.
 func sameConcern(a, b []Finding) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	near := func(p, q orb.Point) bool { return geo.Distance(p, q) <= 50 }
+	close := func(t, u time.Time) bool { d := t.Sub(u); return d < 10*time.Minute && d > -10*time.Minute }
 	for i := range a {
-		if a[i].Check != b[i].Check || a[i].RecordID != b[i].RecordID || !a[i].From.Equal(b[i].From) || !a[i].To.Equal(b[i].To) ||
-			!slices.Equal(orb.LineString(a[i].Route), orb.LineString(b[i].Route)) {
+		ra, rb := orb.LineString(a[i].Route), orb.LineString(b[i].Route)
+		if a[i].Check != b[i].Check || a[i].RecordID != b[i].RecordID || len(ra) == 0 || len(rb) == 0 ||
+			!near(ra[0], rb[0]) || !near(ra[len(ra)-1], rb[len(rb)-1]) || !close(a[i].From, b[i].From) || !close(a[i].To, b[i].To) {
 			return false
 		}
 	}
 	return true
+}
+
+// checkRefs verifies that the sites and corridors a movement names exist
+// and are visible to v.
+func (s *Service) checkRefs(ctx context.Context, v Viewer, m *Movement) error {
+	var fe fieldErrors
+	for field, ids := range map[string][]string{"sites": m.Sites, "corridors": m.Corridors} {
+		want := FeatureSite
+		if field == "corridors" {
+			want = FeatureRoute
+		}
+		for _, id := range ids {
+			f, err := s.Feature(ctx, v, id)
+			if err != nil || f.Kind != want {
+				fe.add(field, "unknown %s %q", strings.TrimSuffix(field, "s"), id)
+			}
+		}
+	}
+	return fe.err("invalid movement")
 }
 
 // CreateMovement notifies a movement: it is checked by the engine and
@@ -154,6 +179,9 @@ func (s *Service) CreateMovement(ctx context.Context, v Viewer, m Movement) (Mov
 		return m, err
 	}
 	if err := m.validate(s.movementLimits(ctx)); err != nil {
+		return m, err
+	}
+	if err := s.checkRefs(ctx, v, &m); err != nil {
 		return m, err
 	}
 	mk, err := s.ownMarking(v, m.Marking)
@@ -197,7 +225,12 @@ func (s *Service) saveMovement(ctx context.Context, v Viewer, m *Movement, prev 
 		return err
 	}
 	ev := s.newEvent(v, "movement", verb, m.ID, m.Version, m.Marking, m.UpdatedAt)
-	ev.Data = r.Data
+	// The event goes to everyone who may see the movement: it names no
+	// officer of a relayed party.
+	pub := s.redactRelays(Viewer{}, *m)
+	if ev.Data, err = json.Marshal(pub); err != nil {
+		return err
+	}
 	var extra []Event
 	coord := s.coordinationParty()
 	for _, p := range asked {
@@ -249,7 +282,25 @@ func (s *Service) Movement(ctx context.Context, v Viewer, id string) (Movement, 
 	if err != nil || !s.access.CanSee(v, r.Marking) {
 		return Movement{}, Errorf(NotFound, "movement %s not found", id)
 	}
-	return movementOf(r)
+	m, err := movementOf(r)
+	return s.redactRelays(v, m), err
+}
+
+// redactRelays hides who answered a relayed request from everyone but the
+// coordination center and the answering party: the parties deal through
+// the center, not with each other's officers.
+func (s *Service) redactRelays(v Viewer, m Movement) Movement {
+	if v.Party != "" && (s.isCoordinator(v) || v.IsSystem()) {
+		return m
+	}
+	acks := slices.Clone(m.Acks)
+	for i := range acks {
+		if acks[i].Relayed && acks[i].Party != v.Party && acks[i].By != "" {
+			acks[i].By = "relayed by the coordination center"
+		}
+	}
+	m.Acks = acks
+	return m
 }
 
 // MovementQuery filters the movement queue.
@@ -290,7 +341,7 @@ func (s *Service) Movements(ctx context.Context, v Viewer, q MovementQuery) ([]M
 			if q.Emergency != nil && m.Emergency != *q.Emergency {
 				continue
 			}
-			out = append(out, m)
+			out = append(out, s.redactRelays(v, m))
 			if len(out) == q.Limit {
 				return out, m.ID, nil
 			}
@@ -381,6 +432,9 @@ func (s *Service) UpdateMovement(ctx context.Context, v Viewer, id string, versi
 	if err := in.validate(s.movementLimits(ctx)); err != nil {
 		return m, err
 	}
+	if err := s.checkRefs(ctx, v, &in); err != nil {
+		return m, err
+	}
 	mk, err := s.access.Directory().NormalizeMarking(in.Marking)
 	if err != nil {
 		return m, err
@@ -424,6 +478,9 @@ func (s *Service) reask(m *Movement, old map[string][]Finding) []string {
 	}
 	sort.Strings(parties)
 	for _, p := range parties {
+		if p == m.Marking.Owner {
+			continue // a party does not acknowledge its own movement
+		}
 		route, from, to, why := concern(needs[p])
 		prev := m.Ack(p)
 		if prev != nil && sameConcern(old[p], needs[p]) {

@@ -214,6 +214,9 @@ func (s *Service) Access() *Access { return s.access }
 // Store returns the underlying store for wiring (authentication, relay).
 func (s *Service) Store() Store { return s.store }
 
+// SetNow replaces the clock (tests).
+func (s *Service) SetNow(now func() time.Time) { s.opts.Now = now }
+
 // Now returns the service clock's current time.
 func (s *Service) Now() time.Time { return s.opts.Now() }
 

@@ -134,6 +134,21 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /api/features/{id}", s.authed(s.deleteFeature))
 	m.HandleFunc("GET /api/features/{id}/history", s.authed(s.featureHistory))
 
+	m.HandleFunc("GET /api/deconfliction", s.authed(s.deconflictRules))
+	m.HandleFunc("POST /api/movements/check", s.authed(s.checkMovement))
+	m.HandleFunc("GET /api/movements", s.authed(s.listMovements))
+	m.HandleFunc("POST /api/movements", s.authed(s.createMovement))
+	m.HandleFunc("GET /api/movements/{id}", s.authed(s.getMovement))
+	m.HandleFunc("PUT /api/movements/{id}", s.authed(s.updateMovement))
+	m.HandleFunc("GET /api/movements/{id}/history", s.authed(s.movementHistory))
+	m.HandleFunc("POST /api/movements/{id}/{step}", s.authed(s.movementStep))
+	m.HandleFunc("GET /api/acks", s.authed(s.ackInbox))
+	m.HandleFunc("GET /api/site-notifications", s.authed(s.listNotifications))
+	m.HandleFunc("POST /api/site-notifications", s.authed(s.createNotification))
+	m.HandleFunc("GET /api/site-notifications/{id}", s.authed(s.getNotification))
+	m.HandleFunc("GET /api/site-notifications/{id}/disclosures", s.authed(s.notificationDisclosures))
+	m.HandleFunc("POST /api/site-notifications/{id}/{step}", s.authed(s.notificationStep))
+
 	m.HandleFunc("GET /api/stream", s.authed(s.stream))
 
 	m.HandleFunc("/api/", s.noEndpoint)

@@ -99,6 +99,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, v concord.Viewer
 		}
 		bw.Write(out.Encoded(s.sseFrame))
 		s.metrics.delivered.Inc()
+		if out.Kind == "site_notification" && out.Verb != concord.VerbWithdrawn {
+			s.svc.Disclosed(v.Party, out.Kind, out.RecordID, out.Version, "stream")
+		}
 	}
 	replayed := uint64(0)
 	if lastStr != "" {

@@ -89,7 +89,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.Relay = concord.NewRelay(m.Store, m.Bus, m.Log, time.Second)
 	checker := deconflict.NewChecker(deconflict.Config{BufferM: m.Config.BufferM, CorridorCapacity: m.Config.CorridorCapacity,
 		LeadTime: m.Config.LeadTime, EmergencyLeadTime: m.Config.EmergencyLeadTime})
-	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake, Writable: m.writable, Deconflicter: checker}); err != nil {
+	if m.Service, err = concord.NewService(ctx, m.Store, concord.ServiceOptions{Committed: m.Relay.Wake, Writable: m.writable, Deconflicter: checker,
+		MovementLimits: concord.MovementLimits{MaxRouteKm: m.Config.MaxRouteKm, MaxWindow: 7 * 24 * time.Hour}}); err != nil {
 		return fmt.Errorf("start service: %w", err)
 	}
 	if m.Demo {

@@ -45,7 +45,7 @@ type Config struct {
 	CorridorCapacity  int
 	LeadTime          time.Duration
 	EmergencyLeadTime time.Duration
-	ReconfirmHours    int
+	MaxRouteKm        float64
 }
 
 // defaultConfig returns the zero-configuration defaults.
@@ -65,6 +65,7 @@ func defaultConfig() Config {
 		CorridorCapacity:  3,
 		LeadTime:          48 * time.Hour,
 		EmergencyLeadTime: 24 * time.Hour,
+		MaxRouteKm:        300,
 	}
 }
 
@@ -94,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.CorridorCapacity, "corridor-capacity", c.CorridorCapacity, "movements that may use the same stretch of road at once")
 	fs.DurationVar(&c.LeadTime, "lead-time", c.LeadTime, "notice a movement needs before departure")
 	fs.DurationVar(&c.EmergencyLeadTime, "emergency-lead-time", c.EmergencyLeadTime, "notice an emergency movement needs")
+	fs.Float64Var(&c.MaxRouteKm, "max-route-km", c.MaxRouteKm, "longest movement route accepted")
 }
 
 // parse applies flags > env > file to c.
@@ -211,6 +213,7 @@ func (c Config) Dump() []string {
 		fmt.Sprintf("corridor-capacity %d", c.CorridorCapacity),
 		"lead-time " + c.LeadTime.String(),
 		"emergency-lead-time " + c.EmergencyLeadTime.String(),
+		fmt.Sprintf("max-route-km %g", c.MaxRouteKm),
 	}
 }
 

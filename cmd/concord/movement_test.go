@@ -1,0 +1,295 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/demo"
+)
+
+func pt(s, t float64) []float64 { p := demo.M(s, t); return []float64{p[0], p[1]} }
+
+// movementBody is a movement request over strip coordinates.
+func movementBody(owner string, rel []string, depart time.Time, hours float64, pts ...[]float64) map[string]any {
+	return map[string]any{
+		"purpose":   "food",
+		"route":     map[string]any{"type": "LineString", "coordinates": pts},
+		"depart":    depart.UTC().Format(time.RFC3339),
+		"arrive":    depart.Add(time.Duration(hours * float64(time.Hour))).UTC().Format(time.RFC3339),
+		"vehicles":  []map[string]string{{"plate": "PK-1001", "type": "truck"}, {"plate": "PK-1002", "type": "escort"}},
+		"personnel": 7,
+		"contacts":  []map[string]string{{"name": "Major Khan", "phone": "+92-300-555-0101"}},
+		"marking":   map[string]any{"owner": owner, "rel": rel},
+	}
+}
+
+type movementResp struct {
+	concord.Movement
+	Banner string `json:"banner"`
+}
+
+// TestMovementWorkflowWithRelay runs a PAK movement across the yellow line:
+// the controlling party must acknowledge, PAK's policy forbids releasing
+// the movement to it, so the coordination center relays a sanitized
+// request; ISR answers it without learning who moves, and PAK sees the
+// answer without learning who gave it. Then the center decides and the
+// movement runs to completion.
+func TestMovementWorkflowWithRelay(t *testing.T) {
+	s := start(t, withDemo)
+	pak, isr, cmcc, idn := s.login("pak.liaison"), s.login("isr.liaison"), s.login("cmcc.watch"), s.login("idn.liaison")
+	isrStream := isr.stream("")
+	depart := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	body := movementBody("PAK", []string{"ISF"}, depart, 2, pt(31.43, 0.30), pt(31.43, 0.75))
+
+	var chk struct {
+		Findings   []concord.Finding `json:"findings"`
+		AckParties []string          `json:"ack_parties"`
+	}
+	mustDecode(t, pak.must(200, "POST", "/api/movements/check", body), &chk)
+	if len(chk.AckParties) != 1 || chk.AckParties[0] != "ISR" {
+		t.Fatalf("ack parties %v, findings %+v", chk.AckParties, chk.Findings)
+	}
+	lines := 0
+	for _, f := range chk.Findings {
+		if f.Check == "control_line" {
+			lines++
+			if f.Party != "ISR" || len(f.Route) < 2 || !strings.Contains(f.Reason, "ISR") {
+				t.Fatalf("control-line finding %+v", f)
+			}
+		}
+	}
+	if lines < 2 {
+		t.Fatalf("expected crossings of several line versions, got %d", lines)
+	}
+
+	var m movementResp
+	mustDecode(t, pak.must(201, "POST", "/api/movements", body), &m)
+	if m.Status != concord.MovementSubmitted || m.Banner != "REL TO PAK, ISF" || !strings.HasPrefix(m.Reference, "MOV-") {
+		t.Fatalf("created %+v", m.Movement)
+	}
+	pak.must(403, "POST", "/api/movements/"+m.ID+"/transmit", nil)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+m.ID+"/transmit", nil), &m)
+	if m.Status != concord.MovementTransmitted || len(m.Acks) != 1 || !m.Acks[0].Relayed || m.Acks[0].Party != "ISR" {
+		t.Fatalf("transmitted %+v", m.Acks)
+	}
+
+	// ISR cannot see the movement, only its relayed request.
+	isr.must(404, "GET", "/api/movements/"+m.ID, nil)
+	raw := isr.must(200, "GET", "/api/acks", nil)
+	var inbox struct {
+		Direct  []any                  `json:"direct"`
+		Relayed []concord.RelayRequest `json:"relayed"`
+	}
+	mustDecode(t, raw, &inbox)
+	if len(inbox.Direct) != 0 || len(inbox.Relayed) != 1 || inbox.Relayed[0].Vehicles != 2 || len(inbox.Relayed[0].Route) == 0 {
+		t.Fatalf("ISR inbox %s", raw)
+	}
+	for _, secret := range []string{"PAK", "PK-1001", "Major Khan", "+92", `"personnel"`, "food", m.Reference} {
+		if strings.Contains(string(raw), secret) {
+			t.Fatalf("ISR's relayed request leaks %q: %s", secret, raw)
+		}
+	}
+	ev := waitEvent(t, isrStream, 10*time.Second, func(e sseEvent) bool { return e.Name == "relay.requested" })
+	for _, secret := range []string{"PAK", "PK-1001", "Major Khan"} {
+		if strings.Contains(string(ev.Data.Data), secret) {
+			t.Fatalf("ISR's relay event leaks %q", secret)
+		}
+	}
+
+	// Only addressed parties may answer; an objection needs a reason.
+	idn.must(404, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "acknowledge"})
+	isr.must(400, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "object"})
+	isr.must(400, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "maybe"})
+	ans := string(isr.must(200, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "acknowledge"}))
+	if strings.Contains(ans, "PAK") || strings.Contains(ans, "PK-1001") {
+		t.Fatalf("answer leaks the movement: %s", ans)
+	}
+
+	// PAK sees ISR's answer but not which ISR officer gave it.
+	mustDecode(t, pak.must(200, "GET", "/api/movements/"+m.ID, nil), &m)
+	if m.Status != concord.MovementAcked || m.Acks[0].State != concord.AckAcknowledged || strings.Contains(m.Acks[0].By, "isr") {
+		t.Fatalf("after ISR's answer: %s %+v", m.Status, m.Acks[0])
+	}
+
+	// Decide, run, complete; illegal steps are refused.
+	pak.must(409, "POST", "/api/movements/"+m.ID+"/complete", nil)
+	cmcc.must(400, "POST", "/api/movements/"+m.ID+"/decide", map[string]any{"outcome": "denied"})
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+m.ID+"/decide", map[string]any{"outcome": "facilitated"}), &m)
+	cmcc.must(409, "POST", "/api/movements/"+m.ID+"/transmit", nil)
+	mustDecode(t, pak.must(200, "POST", "/api/movements/"+m.ID+"/start", nil), &m)
+	mustDecode(t, pak.must(200, "POST", "/api/movements/"+m.ID+"/complete", nil), &m)
+	if m.Status != concord.MovementCompleted {
+		t.Fatalf("status %s", m.Status)
+	}
+	var h struct{ Versions []concord.Version }
+	mustDecode(t, pak.must(200, "GET", "/api/movements/"+m.ID+"/history", nil), &h)
+	var verbs []string
+	for _, v := range h.Versions {
+		verbs = append(verbs, v.Verb)
+	}
+	if got := strings.Join(verbs, ","); got != "created,transmitted,acknowledged,facilitated,in_progress,completed" {
+		t.Fatalf("timeline %s", got)
+	}
+	isr.must(404, "GET", "/api/movements/"+m.ID+"/history", nil)
+}
+
+// TestMovementChangeReasksOnlyAffectedParties: a WFP movement visible to
+// all goes north through Sector Central (PAK) into Sector Gaza City (AZE).
+// Changing only its end, inside Gaza City, asks AZE again and keeps PAK's
+// answer; moving the window asks both again. An objection keeps the
+// movement from being facilitated.
+func TestMovementChangeReasksOnlyAffectedParties(t *testing.T) {
+	s := start(t, withDemo)
+	wfp, pak, aze, cmcc := s.login("wfp.logistics"), s.login("pak.liaison"), s.login("aze.liaison"), s.login("cmcc.watch")
+	depart := time.Now().Add(80 * time.Hour).Truncate(time.Minute)
+	route := func(end []float64) [][]float64 { return [][]float64{pt(31.41, 0.20), pt(31.47, 0.20), end} }
+	body := movementBody("WFP", []string{"ALL"}, depart, 3, route(pt(31.50, 0.25))...)
+	var m movementResp
+	mustDecode(t, wfp.must(201, "POST", "/api/movements", body), &m)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+m.ID+"/transmit", nil), &m)
+	if m.Ack("PAK") == nil || m.Ack("AZE") == nil || m.Ack("PAK").Relayed || len(m.Acks) != 2 {
+		t.Fatalf("acks %+v", m.Acks)
+	}
+	pak.must(200, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "acknowledge"})
+	aze.must(200, "POST", "/api/movements/"+m.ID+"/ack", map[string]string{"decision": "object", "reason": "checkpoint rebuilt on that road"})
+	mustDecode(t, wfp.must(200, "GET", "/api/movements/"+m.ID, nil), &m)
+	if m.Status != concord.MovementTransmitted || m.Ack("AZE").State != concord.AckObjected {
+		t.Fatalf("with an objection the movement stays transmitted, got %s %+v", m.Status, m.Acks)
+	}
+	cmcc.must(409, "POST", "/api/movements/"+m.ID+"/decide", map[string]any{"outcome": "facilitated"})
+
+	// Change only the end, inside Gaza City: AZE is asked again, PAK not.
+	upd := movementBody("WFP", []string{"ALL"}, depart, 3, route(pt(31.50, 0.35))...)
+	upd["version"] = m.Version
+	mustDecode(t, wfp.must(200, "PUT", "/api/movements/"+m.ID, upd), &m)
+	if a := m.Ack("PAK"); a == nil || a.State != concord.AckAcknowledged {
+		t.Fatalf("PAK's unchanged concern was asked again: %+v", a)
+	}
+	if a := m.Ack("AZE"); a == nil || a.State != concord.AckPending {
+		t.Fatalf("AZE's changed concern was not asked again: %+v", a)
+	}
+	// Moving the window changes every concern.
+	upd = movementBody("WFP", []string{"ALL"}, depart.Add(2*time.Hour), 3, route(pt(31.50, 0.35))...)
+	upd["version"] = m.Version
+	mustDecode(t, wfp.must(200, "PUT", "/api/movements/"+m.ID, upd), &m)
+	if a := m.Ack("PAK"); a == nil || a.State != concord.AckPending {
+		t.Fatalf("PAK not asked again after the window moved: %+v", a)
+	}
+	wfp.must(409, "PUT", "/api/movements/"+m.ID, upd) // stale version
+}
+
+func TestMovementBadInput(t *testing.T) {
+	s := start(t, withDemo, func(m *Main) { m.Config.MaxRouteKm = 30 })
+	wfp := s.login("wfp.logistics")
+	depart := time.Now().Add(72 * time.Hour)
+	ok := func(mut func(b map[string]any)) map[string]any {
+		b := movementBody("WFP", []string{"ALL"}, depart, 2, pt(31.43, 0.10), pt(31.43, 0.40))
+		mut(b)
+		return b
+	}
+	route := func(pts ...[]float64) func(map[string]any) {
+		return func(b map[string]any) { b["route"] = map[string]any{"type": "LineString", "coordinates": pts} }
+	}
+	var zigzag [][]float64
+	for i := 0; i < 12; i++ {
+		zigzag = append(zigzag, pt(31.40+float64(i%2)*0.1, 0.1+float64(i)*0.01))
+	}
+	var features geoFeature
+	mustDecode(t, wfp.must(200, "GET", "/api/features?kind=site&limit=1", nil), &struct{ Features []geoFeature }{Features: []geoFeature{features}})
+	cases := []struct {
+		name, want string
+		body       map[string]any
+	}{
+		{"one point", "at least 2 points", ok(route(pt(31.43, 0.1)))},
+		{"zero length", "zero length", ok(route(pt(31.43, 0.1), pt(31.43, 0.1)))},
+		{"outside the AO", "outside the area of operations", ok(route(pt(31.43, 0.1), []float64{34.0, 31.0}))},
+		{"too long", "more than the limit of 30 km", ok(route(zigzag...))},
+		{"window ends before it starts", "ends", ok(func(b map[string]any) { b["arrive"] = depart.Add(-time.Hour).UTC().Format(time.RFC3339) })},
+		{"window over 7 days", "at most", ok(func(b map[string]any) { b["arrive"] = depart.Add(8 * 24 * time.Hour).UTC().Format(time.RFC3339) })},
+		{"unknown site", "unknown site", ok(func(b map[string]any) { b["sites"] = []string{"no-such-site"} })},
+		{"unknown corridor", "unknown corridor", ok(func(b map[string]any) { b["corridors"] = []string{"no-such-road"} })},
+		{"unknown purpose", "purpose", ok(func(b map[string]any) { b["purpose"] = "tourism" })},
+		{"policy-breaking marking", "unknown party", ok(func(b map[string]any) { b["marking"] = map[string]any{"owner": "WFP", "rel": []string{"NOPE"}} })},
+		{"not a line", "LineString", ok(func(b map[string]any) { b["route"] = map[string]any{"type": "Point", "coordinates": pt(31.43, 0.1)} })},
+	}
+	before := s.counts()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wfp.t = t
+			res, b := wfp.do("POST", "/api/movements", tc.body)
+			if res.StatusCode != 400 || !strings.Contains(string(b), tc.want) {
+				t.Fatalf("%d %s, want 400 mentioning %q", res.StatusCode, b, tc.want)
+			}
+		})
+	}
+	if after := s.counts(); after["records"] != before["records"] {
+		t.Fatal("a refused movement was stored")
+	}
+}
+
+func TestSiteNotifications(t *testing.T) {
+	s := start(t, withDemo)
+	msf, pak, isr, wfp := s.login("msf.logistics"), s.login("pak.liaison"), s.login("isr.liaison"), s.login("wfp.viewer")
+	pakStream := pak.stream("")
+	body := map[string]any{
+		"name": "MSF guesthouse Deir al-Balah", "category": "guesthouse",
+		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)}, "reconfirm_hours": 1,
+		"marking": map[string]any{"owner": "MSF", "rel": []string{"ISF", "ISR"}},
+	}
+	var n concord.SiteNotification
+	mustDecode(t, msf.must(201, "POST", "/api/site-notifications", body), &n)
+	waitEvent(t, pakStream, 10*time.Second, func(e sseEvent) bool { return e.Data.RecordID == n.ID })
+	pak.must(200, "GET", "/api/site-notifications/"+n.ID, nil)
+	isr.must(200, "GET", "/api/site-notifications", nil)
+	wfp.must(404, "GET", "/api/site-notifications/"+n.ID, nil)
+	pak.must(403, "GET", "/api/site-notifications/"+n.ID+"/disclosures", nil)
+	// The disclosure log says who received it, through which surface.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var ds struct{ Disclosures []concord.Disclosure }
+		mustDecode(t, msf.must(200, "GET", "/api/site-notifications/"+n.ID+"/disclosures", nil), &ds)
+		got := map[string]bool{}
+		for _, d := range ds.Disclosures {
+			got[d.Party+"/"+d.Via] = true
+		}
+		if (got["PAK/api"] || got["PAK/stream"]) && got["ISR/api"] && !got["WFP/api"] && !got["WFP/stream"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("disclosures %+v", ds.Disclosures)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A movement passing it is told to keep clear.
+	depart := time.Now().Add(72 * time.Hour)
+	var chk struct{ Findings []concord.Finding }
+	mustDecode(t, msf.must(200, "POST", "/api/movements/check", movementBody("MSF", []string{"HUM"}, depart, 1, pt(31.40, 0.12), pt(31.44, 0.12))), &chk)
+	found := false
+	for _, f := range chk.Findings {
+		if f.Check == "notified_site" && f.RecordID == n.ID {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the notified site is not in the findings: %+v", chk.Findings)
+	}
+	// Expiry without reconfirmation, then reconfirmation.
+	s.m.Service.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	if k, err := s.m.Service.ExpireNotifications(t.Context()); err != nil || k != 1 {
+		t.Fatalf("expired %d, %v", k, err)
+	}
+	mustDecode(t, msf.must(200, "GET", "/api/site-notifications/"+n.ID, nil), &n)
+	if n.Status != concord.NotificationExpired {
+		t.Fatalf("status %s", n.Status)
+	}
+	mustDecode(t, msf.must(200, "POST", "/api/site-notifications/"+n.ID+"/reconfirm", nil), &n)
+	if n.Status != concord.NotificationActive {
+		t.Fatalf("after reconfirm %s", n.Status)
+	}
+	pak.must(403, "POST", "/api/site-notifications/"+n.ID+"/withdraw", nil)
+	msf.must(400, "POST", "/api/site-notifications", map[string]any{"name": "x", "category": "castle", "geometry": map[string]any{"type": "Point", "coordinates": []float64{200, 0}}, "marking": map[string]any{"owner": "MSF"}})
+	_ = json.Valid
+}

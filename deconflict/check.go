@@ -479,19 +479,6 @@ func closestParam(a, b, c, d xy) float64 {
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
-func nearLine(p xy, pts []xy, buf float64) bool {
-	for i := 1; i < len(pts); i++ {
-		a, b := pts[i-1], pts[i]
-		if math.Min(a[0], b[0])-buf > p[0] || math.Max(a[0], b[0])+buf < p[0] || math.Min(a[1], b[1])-buf > p[1] || math.Max(a[1], b[1])+buf < p[1] {
-			continue
-		}
-		if pointSeg(p, a, b) <= buf {
-			return true
-		}
-	}
-	return false
-}
-
 // coverage sweeps shared stretches along the route and calls fn for each
 // maximal stretch where the set of movements present is constant and not
 // empty.

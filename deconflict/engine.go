@@ -444,29 +444,6 @@ func (x *Index) newRoute(l orb.LineString) route {
 	return r
 }
 
-// near returns the first and last segment within m metres of b (by box),
-// and whether any is.
-func (r route) near(b box, m float64) (int, int, bool) {
-	b = b.grow(m)
-	first, last := -1, -1
-	for i, sb := range r.segs {
-		if sb.meets(b) {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	return first, last, first >= 0
-}
-
-// sub returns the part of the route from segment i to segment j as a
-// route with its own distances offset by the distance to segment i.
-func (r route) sub(i, j int) (route, float64) {
-	s := route{pts: r.pts[i : j+2], cum: r.cum[i : j+2], segs: r.segs[i : j+1]}
-	return s, r.cum[i]
-}
-
 func (r route) length() float64 { return r.cum[len(r.cum)-1] }
 
 // at returns the point at distance s along the route.

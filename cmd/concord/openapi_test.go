@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -115,6 +116,29 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	json.Unmarshal(admin.must(201, "POST", "/api/parties", map[string]any{"code": "IRC", "name": "IRC", "kind": "ngo", "groups": []string{"HUM", "MED"}}), &p)
 	admin.must(200, "PUT", "/api/parties/IRC", map[string]any{"name": "International Rescue Committee", "kind": "ngo", "groups": []string{"HUM"}, "version": p.Version})
 	admin.must(400, "POST", "/api/parties", map[string]any{"code": "x", "name": "", "kind": "club"})
+	// Movements and notified sites.
+	wfp := as(s.login("wfp.logistics"))
+	cmcc := as(s.login("cmcc.watch"))
+	wfp.must(200, "GET", "/api/deconfliction", nil)
+	depart := time.Now().Add(72 * time.Hour)
+	mb := movementBody("WFP", []string{"ALL"}, depart, 2, pt(31.41, 0.20), pt(31.47, 0.20))
+	wfp.must(200, "POST", "/api/movements/check", mb)
+	var mv movementResp
+	mustDecode(t, wfp.must(201, "POST", "/api/movements", mb), &mv)
+	wfp.must(400, "POST", "/api/movements", map[string]any{"purpose": "x"})
+	wfp.must(200, "GET", "/api/movements?status=submitted", nil)
+	wfp.must(200, "GET", "/api/movements/"+mv.ID, nil)
+	cmcc.must(200, "POST", "/api/movements/"+mv.ID+"/transmit", nil)
+	cmcc.must(409, "POST", "/api/movements/"+mv.ID+"/transmit", nil)
+	wfp.must(200, "GET", "/api/movements/"+mv.ID+"/history", nil)
+	pak.must(200, "GET", "/api/acks", nil)
+	var sn struct{ ID string }
+	mustDecode(t, wfp.must(201, "POST", "/api/site-notifications", map[string]any{"name": "WFP office", "category": "office",
+		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)}, "marking": map[string]any{"owner": "WFP", "rel": []string{"ALL"}}}), &sn)
+	wfp.must(200, "GET", "/api/site-notifications", nil)
+	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID, nil)
+	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID+"/disclosures", nil)
+	wfp.must(200, "POST", "/api/site-notifications/"+sn.ID+"/reconfirm", nil)
 	pak.must(204, "POST", "/api/logout", nil)
 
 	for _, p := range rec.pairs {

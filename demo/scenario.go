@@ -140,6 +140,9 @@ func Load(ctx context.Context, svc *concord.Service, seed int64, log *slog.Logge
 			return nil, fmt.Errorf("feature %q: %w", f.Name, err)
 		}
 	}
+	if err := loadMovements(ctx, svc); err != nil {
+		return nil, err
+	}
 	log.Info("demo_scenario_loaded", "parties", len(Parties), "users", len(logins), "seed", seed, "ms", time.Since(start).Milliseconds())
 	return logins, nil
 }

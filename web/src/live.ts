@@ -7,6 +7,18 @@ import { zClock } from "./format";
 export type StreamState = "connecting" | "live" | "reconnecting";
 
 const FEATURE_EVENTS = ["feature.created", "feature.updated", "feature.deleted", "feature.withdrawn"];
+/** Movement workflow verbs (the event is "movement.<verb>"). */
+export const MOVEMENT_VERBS = [
+  "created", "updated", "transmitted", "acknowledged",
+  "facilitated", "partially_facilitated", "impeded", "denied", "postponed",
+  "in_progress", "completed", "cancelled", "withdrawn",
+];
+const MOVEMENT_EVENTS = [
+  ...MOVEMENT_VERBS.map((v) => `movement.${v}`),
+  "relay.requested", "relay.withdrawn",
+  "site_notification.created", "site_notification.updated", "site_notification.reconfirmed",
+  "site_notification.withdrawn", "site_notification.expired",
+];
 const OTHER_EVENTS = [
   "stream.reset",
   "party.created", "party.updated", "party.deleted",
@@ -22,7 +34,7 @@ export class LiveStream {
   private stopped = false;
 
   constructor(
-    private onEvent: (type: string, ev: StreamEvent) => void,
+    private onEvent: (type: string, ev: StreamEvent<unknown>) => void,
     private onState: (s: StreamState) => void,
     /** Called when the stream failed for good; resolves false when the session is gone. */
     private checkSession: () => Promise<boolean>,
@@ -72,7 +84,7 @@ export class LiveStream {
     };
     const handle = (type: string) => (e: MessageEvent) => {
       if (e.lastEventId) this.lastId = e.lastEventId;
-      let ev: StreamEvent;
+      let ev: StreamEvent<unknown>;
       try {
         ev = JSON.parse(e.data);
       } catch {
@@ -83,6 +95,7 @@ export class LiveStream {
     };
     for (const t of FEATURE_EVENTS) es.addEventListener(t, handle(t) as EventListener);
     for (const t of OTHER_EVENTS) es.addEventListener(t, handle(t) as EventListener);
+    for (const t of MOVEMENT_EVENTS) es.addEventListener(t, handle(t) as EventListener);
   }
 }
 
@@ -93,6 +106,8 @@ export interface FeedItem {
   verb: string;
   name: string;
   id: string;
+  /** What the line refers to: a map feature (default) or a movement. */
+  ref?: "feature" | "movement" | "notification" | "relay";
 }
 
 /** The small "Live" list: newest first, a bounded number of lines. */
@@ -100,7 +115,7 @@ export class LiveFeed {
   private items: HTMLElement[] = [];
   constructor(
     private list: HTMLElement,
-    private onPick: (id: string) => void,
+    private onPick: (id: string, ref: string) => void,
     private max = 60,
   ) {
     clear(list);
@@ -110,15 +125,22 @@ export class LiveFeed {
   add(it: FeedItem): void {
     const empty = this.list.querySelector(".live-empty");
     if (empty) empty.remove();
+    const ref = it.ref ?? "feature";
     const li = h(
       "li",
-      { class: `live-item verb-${it.verb}`, "data-feature-id": it.id, title: `${it.verb} by ${it.party} at ${it.at}` },
+      {
+        class: `live-item verb-${it.verb} ref-${ref}`,
+        "data-feature-id": ref === "feature" ? it.id : null,
+        "data-movement-id": ref === "movement" || ref === "relay" ? it.id : null,
+        "data-notification-id": ref === "notification" ? it.id : null,
+        title: `${it.verb.replace(/_/g, " ")} by ${it.party || "—"} at ${it.at}`,
+      },
       h("span", { class: "li-time" }, zClock(it.at)),
       h("span", { class: "li-party", style: `border-color:${it.partyColor}` }, it.party || "—"),
-      h("span", { class: `li-verb verb-${it.verb}` }, it.verb),
-      h("span", { class: "li-name" }, it.name),
+      h("span", { class: `li-verb verb-${it.verb}` }, it.verb.replace(/_/g, " ")),
+      h("span", { class: "li-name" }, ref !== "feature" ? h("span", { class: `li-ref li-ref-${ref}` }, ref === "notification" ? "site" : ref === "relay" ? "relayed" : "movement") : null, it.name),
     );
-    li.addEventListener("click", () => this.onPick(it.id));
+    li.addEventListener("click", () => this.onPick(it.id, ref));
     this.list.prepend(li);
     this.items.unshift(li);
     while (this.items.length > this.max) this.items.pop()?.remove();

@@ -94,6 +94,11 @@ export class MissionMap {
   private selected: string | null = null;
   private partyColor = new Map<string, string>();
   private hasBasemap = false;
+  /**
+   * While set (e.g. while a movement route is being drawn), map and feature
+   * clicks go here first; returning true consumes the click.
+   */
+  clickHook: ((at: L.LatLng, f: Feature | null) => boolean) | null = null;
 
   constructor(
     container: HTMLElement,
@@ -119,7 +124,10 @@ export class MissionMap {
       this.groups.set(k, g);
       this.visible.set(k, true);
     }
-    this.map.on("click", () => this.onSelect(null));
+    this.map.on("click", (e: L.LeafletMouseEvent) => {
+      if (this.clickHook?.(e.latlng, null)) return;
+      this.onSelect(null);
+    });
     // Keep the map filling its box when the details panel opens or closes.
     new ResizeObserver(() => this.map.invalidateSize({ pan: false })).observe(container);
     this.map.on("zoomend", () => this.updateZoomClass());
@@ -182,6 +190,7 @@ export class MissionMap {
     hook(layer);
     layer.on("click", (e: L.LeafletMouseEvent) => {
       L.DomEvent.stopPropagation(e.originalEvent);
+      if (this.clickHook?.(e.latlng, f)) return;
       this.onSelect(f.id);
     });
     this.rendered.set(f.id, r);

@@ -49,6 +49,14 @@ type World struct {
 	Pledges      map[string]Pledge
 }
 
+// SectorName returns a sector's name, or its ID when it has none.
+func (w World) SectorName(id string) string {
+	if s, ok := w.Sectors[id]; ok && s.Name != "" {
+		return s.Name
+	}
+	return id
+}
+
 func (w World) contactKm() float64 {
 	if w.Mission.ContactKm > 0 {
 		return w.Mission.ContactKm
@@ -110,7 +118,7 @@ func (w World) CheckPlacement(p Pledge, r Requirement) []Conflict {
 			}
 		case OnlySectors:
 			if !slices.Contains(c.Sectors, r.Sector) && !slices.Contains(c.Sectors, sec.Name) {
-				add(Conflict{Kind: KindGeography, Hard: true, Caveat: i, Reason: fmt.Sprintf("%s's unit serves %s, not %s", p.Nation, c.Text(), secName)})
+				add(Conflict{Kind: KindGeography, Hard: true, Caveat: i, Reason: fmt.Sprintf("%s's unit serves %s, not %s", p.Nation, c.TextNaming(w.SectorName), secName)})
 			}
 		case MinDistanceFromLine:
 			if sec.LineKm < c.Km {
@@ -122,7 +130,7 @@ func (w World) CheckPlacement(p Pledge, r Requirement) []Conflict {
 			if ok && d <= w.contactKm() {
 				add(Conflict{Kind: KindContact, Hard: false, Relay: true, Caveat: i,
 					Reason:   fmt.Sprintf("%s deals with %s only through the coordination center, and %s borders the area %s controls", p.Nation, c.Party, secName, c.Party),
-					Evidence: fmt.Sprintf("%s lies %.1f km from %s's control line", secName, d, c.Party),
+					Evidence: fmt.Sprintf("%s lies %.1f km from the nearest line or area %s controls", secName, d, c.Party),
 					Cost:     fmt.Sprintf("every acknowledgement and deconfliction with %s in %s is relayed through the coordination center", c.Party, secName)})
 			}
 		}

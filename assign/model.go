@@ -96,7 +96,11 @@ func (c Caveat) Validate() error {
 }
 
 // Text renders a caveat in plain language.
-func (c Caveat) Text() string {
+func (c Caveat) Text() string { return c.TextNaming(nil) }
+
+// TextNaming renders a caveat in plain language, naming sectors through
+// name (sector ID to display name) when it is not nil.
+func (c Caveat) TextNaming(name func(id string) string) string {
 	switch c.Type {
 	case NoDisarmament:
 		return "takes no part in disarmament or weapons collection"
@@ -109,7 +113,14 @@ func (c Caveat) Text() string {
 	case NoDirectContact:
 		return "no direct contact with " + c.Party + " (liaison only through the coordination center)"
 	case OnlySectors:
-		return "only in " + strings.Join(c.Sectors, ", ")
+		ss := c.Sectors
+		if name != nil {
+			ss = make([]string, len(c.Sectors))
+			for i, id := range c.Sectors {
+				ss[i] = name(id)
+			}
+		}
+		return "only in " + strings.Join(ss, ", ")
 	case MinDistanceFromLine:
 		return fmt.Sprintf("stays at least %g km from any control line", c.Km)
 	case AllowedTasks:

@@ -111,7 +111,7 @@ func (w World) proposeCap(reqs []*Requirement, pledges []Pledge, idx []int, prop
 		return cmp.Or(cmp.Compare(prio(*b.req), prio(*a.req)), a.req.NeededBy.Compare(b.req.NeededBy), cmp.Compare(a.req.ID, b.req.ID), cmp.Compare(a.k, b.k))
 	})
 	holder := map[int]*slot{} // pledge -> slot it fills
-	seen := map[int]int{}      // pledge -> the attempt that visited it
+	seen := map[int]int{}     // pledge -> the attempt that visited it
 	attempt := 0
 	var augment func(s *slot) bool
 	augment = func(s *slot) bool {

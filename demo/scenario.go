@@ -143,6 +143,9 @@ func Load(ctx context.Context, svc *concord.Service, seed int64, log *slog.Logge
 	if err := loadMovements(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := loadForceGeneration(ctx, svc); err != nil {
+		return nil, fmt.Errorf("force generation: %w", err)
+	}
 	log.Info("demo_scenario_loaded", "parties", len(Parties), "users", len(logins), "seed", seed, "ms", time.Since(start).Milliseconds())
 	return logins, nil
 }

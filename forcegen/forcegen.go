@@ -22,6 +22,11 @@ const (
 	KindPledge      = "fg_pledge"
 	KindAssignment  = "fg_assignment"
 	KindConditions  = "fg_conditions"
+
+	// Event kinds beyond the record kinds: the full copies that go only to
+	// the parties their marking allows.
+	KindPledgeCaveats   = "fg_pledge_caveats"
+	KindAssignmentAudit = "fg_assignment_audit"
 )
 
 // Requirement is what a sector needs in a phase.
@@ -91,6 +96,25 @@ type Assignment struct {
 	Note       string             `json:"note,omitempty"`
 }
 
+// AssignmentSummary is what the contingents' live stream carries about a
+// change of assignment.
+type AssignmentSummary struct {
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy string    `json:"updated_by"`
+	Note      string    `json:"note,omitempty"`
+	Placed    int       `json:"placed"`
+	Added     int       `json:"added"`
+	Removed   int       `json:"removed"`
+}
+
+// AssignmentAudit is one version of the assignment with what changed.
+type AssignmentAudit struct {
+	Assignment
+	Add    []assign.Placement `json:"add"`
+	Remove []assign.Placement `json:"remove"`
+}
+
 // Conditions are the mission-wide conditions caveats depend on.
 type Conditions struct {
 	Cessation bool      `json:"cessation"`
@@ -127,19 +151,64 @@ func (s *Service) coordination() string {
 	return ""
 }
 
-func (s *Service) save(ctx context.Context, v concord.Viewer, kind, id string, m concord.Marking, version int, data any, verb string) error {
+// emit is one event of a change: its kind, its marking and its data. A
+// change may emit a public summary and a narrower full copy, so that the
+// live stream and the audit trail never carry more than each marking
+// allows.
+type emit struct {
+	kind    string
+	marking concord.Marking
+	data    any
+}
+
+// forceMarking releases to the coordination center and every contributing
+// nation: what the force as a whole may see.
+func (s *Service) forceMarking() concord.Marking {
+	m := concord.Marking{Owner: s.coordination(), Rel: []string{}}
+	for _, p := range s.access().Parties() {
+		if p.Kind == concord.KindContributingNation {
+			m.Rel = append(m.Rel, p.Code)
+		}
+	}
+	return m
+}
+
+// member reports whether v may use the board at all: the coordination
+// center and the contributing nations.
+func (s *Service) member(v concord.Viewer) error {
+	p, ok := s.access().Party(v.Party)
+	if v.IsSystem() || (ok && (p.Kind == concord.KindCoordination || p.Kind == concord.KindContributingNation)) {
+		return nil
+	}
+	return concord.Errorf(concord.Forbidden, "force generation is open to the coordination center and contributing nations only")
+}
+
+func (s *Service) save(ctx context.Context, v concord.Viewer, kind, id string, m concord.Marking, version int, data any, verb string, emits ...emit) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
+	if len(emits) == 0 {
+		emits = []emit{{kind, m, data}}
+	}
+	if version == 1 {
+		verb = concord.VerbCreated
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	r := concord.Record{Kind: kind, ID: id, Marking: m, Version: version, Status: "active", Data: b, CreatedAt: now, UpdatedAt: now}
-	ev := concord.Event{ID: uuid.Must(uuid.NewV7()).String(), Kind: strings.TrimPrefix(kind, "fg_"), Verb: verb, RecordID: id, Version: version,
-		Marking: m, At: now, Actor: v.Username, ActorParty: v.Party, Data: b}
-	if version == 1 {
-		return s.store.InsertRecord(ctx, r, ev)
+	evs := make([]concord.Event, 0, len(emits))
+	for _, e := range emits {
+		eb, err := json.Marshal(e.data)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, concord.Event{ID: uuid.Must(uuid.NewV7()).String(), Kind: e.kind, Verb: verb, RecordID: id, Version: version,
+			Marking: e.marking, At: now, Actor: v.Username, ActorParty: v.Party, Data: eb})
 	}
-	return s.store.UpdateRecord(ctx, r, version-1, ev)
+	if version == 1 {
+		return s.store.InsertRecord(ctx, r, evs[0], evs[1:]...)
+	}
+	return s.store.UpdateRecord(ctx, r, version-1, evs[0], evs[1:]...)
 }
 
 func load[T any](ctx context.Context, s *Service, kind string) ([]T, []concord.Marking, error) {
@@ -204,8 +273,8 @@ func (s *Service) PutRequirement(ctx context.Context, v concord.Viewer, r Requir
 	if r.Tasks == nil {
 		r.Tasks = []assign.Task{}
 	}
-	if len(r.Marking.Rel) == 0 {
-		r.Marking = concord.Marking{Owner: s.coordination(), Rel: []string{"ALL"}}
+	if r.Marking.Owner == "" && len(r.Marking.Rel) == 0 {
+		r.Marking = s.forceMarking()
 	}
 	m, err := s.access().NormalizeMarking(r.Marking)
 	if err != nil {
@@ -258,12 +327,6 @@ func (s *Service) PutPledge(ctx context.Context, v concord.Viewer, p Pledge) (Pl
 	if !slices.Contains(PledgeStatuses, p.Status) {
 		return p, invalid("status", "must be one of %v", PledgeStatuses)
 	}
-	if p.Status != "offered" && p.Nation == v.Party && !s.isCoordinator(v) {
-		// Nations offer and withdraw; the center accepts and deploys.
-		if p.Status != "withdrawn" {
-			return p, concord.Errorf(concord.Forbidden, "only the coordination center accepts or deploys a pledge")
-		}
-	}
 	if p.Decision == "" {
 		p.Decision = "approved"
 	}
@@ -289,7 +352,7 @@ func (s *Service) PutPledge(ctx context.Context, v concord.Viewer, p Pledge) (Pl
 				return p, invalid("caveats", "caveat %d: no sector %q", i, id)
 			}
 		}
-		c.Text = c.Caveat.Text()
+		c.Text = c.Caveat.TextNaming(func(id string) string { return sectors[id].Name })
 	}
 	if p.Caveats == nil {
 		p.Caveats = []Caveat{}
@@ -311,6 +374,9 @@ func (s *Service) PutPledge(ctx context.Context, v concord.Viewer, p Pledge) (Pl
 	p.Marking, p.CaveatRel, p.CaveatsHidden = m, cm.Rel, false
 	verb := concord.VerbUpdated
 	if p.ID == "" {
+		if err := s.statusChange(v, "offered", p.Status); err != nil {
+			return p, err
+		}
 		p.ID, p.Version, verb = uuid.Must(uuid.NewV7()).String(), 0, concord.VerbCreated
 	} else {
 		old, err := s.store.Record(ctx, KindPledge, p.ID)
@@ -323,10 +389,31 @@ func (s *Service) PutPledge(ctx context.Context, v concord.Viewer, p Pledge) (Pl
 		if old.Version != p.Version {
 			return p, concord.Errorf(concord.Conflict, "pledge %s is at version %d, not %d; reload and retry", p.ID, old.Version, p.Version)
 		}
+		var prev Pledge
+		if err := json.Unmarshal(old.Data, &prev); err != nil {
+			return p, err
+		}
+		if err := s.statusChange(v, prev.Status, p.Status); err != nil {
+			return p, err
+		}
 	}
 	p.Version++
 	p.UpdatedAt, p.UpdatedBy = s.now().UTC().Truncate(time.Millisecond), v.Username
-	return p, s.save(ctx, v, KindPledge, p.ID, p.Marking, p.Version, p, verb)
+	// Everyone who may see the pledge learns of the change; only those who
+	// may see its caveats receive them.
+	pub := p
+	pub.Caveats, pub.CaveatsHidden = []Caveat{}, true
+	return p, s.save(ctx, v, KindPledge, p.ID, p.Marking, p.Version, p, verb,
+		emit{KindPledge, p.Marking, pub}, emit{KindPledgeCaveats, p.caveatMarking(), p})
+}
+
+// statusChange allows nations to offer and withdraw; the coordination
+// center alone accepts, deploys and records deployment.
+func (s *Service) statusChange(v concord.Viewer, from, to string) error {
+	if from == to || to == "withdrawn" || s.isCoordinator(v) {
+		return nil
+	}
+	return concord.Errorf(concord.Forbidden, "only the coordination center moves a pledge from %s to %s", from, to)
 }
 
 // SetConditions records the mission conditions (coordination center).
@@ -343,7 +430,7 @@ func (s *Service) SetConditions(ctx context.Context, v concord.Viewer, c Conditi
 	}
 	c.Version++
 	c.UpdatedAt, c.UpdatedBy = s.now().UTC().Truncate(time.Millisecond), v.Username
-	return c, s.save(ctx, v, KindConditions, "mission", concord.Marking{Owner: s.coordination(), Rel: []string{"ALL"}}, c.Version, c, concord.VerbUpdated)
+	return c, s.save(ctx, v, KindConditions, "mission", s.forceMarking(), c.Version, c, concord.VerbUpdated)
 }
 
 func (s *Service) conditions(ctx context.Context) (Conditions, error) {
@@ -369,17 +456,20 @@ func (s *Service) assignment(ctx context.Context) (Assignment, error) {
 }
 
 // sectors computes each sector's map relations: how far it lies from the
-// nearest control line and from each controlling party's lines.
+// nearest control line, and from the nearest line or area each
+// controlling party controls (control lines and restricted areas that
+// name a controlling party).
 func (s *Service) sectors(ctx context.Context) (map[string]assign.Sector, error) {
-	fs, err := s.store.Features(ctx, concord.FeatureQuery{Kinds: []concord.FeatureKind{concord.FeatureSector, concord.FeatureControlLine}, Limit: 5000})
+	now := s.now()
+	fs, err := s.store.Features(ctx, concord.FeatureQuery{Kinds: []concord.FeatureKind{concord.FeatureSector, concord.FeatureControlLine, concord.FeatureRestrictedArea}, ActiveAt: &now, Limit: 5000})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]assign.Sector{}
-	var lines []concord.Feature
+	var controlled []concord.Feature
 	for _, f := range fs {
-		if f.Kind == concord.FeatureControlLine {
-			lines = append(lines, f)
+		if f.Kind == concord.FeatureControlLine || (f.Kind == concord.FeatureRestrictedArea && f.Attrs.ControllingParty != "") {
+			controlled = append(controlled, f)
 		}
 	}
 	for _, f := range fs {
@@ -387,9 +477,11 @@ func (s *Service) sectors(ctx context.Context) (map[string]assign.Sector, error)
 			continue
 		}
 		sec := assign.Sector{ID: f.ID, Name: f.Name, LineKm: 1e9, PartyKm: map[string]float64{}}
-		for _, l := range lines {
+		for _, l := range controlled {
 			km := geo.Meters(f.Geometry, l.Geometry) / 1000
-			sec.LineKm = min(sec.LineKm, km)
+			if l.Kind == concord.FeatureControlLine {
+				sec.LineKm = min(sec.LineKm, km)
+			}
 			if p := l.Attrs.ControllingParty; p != "" {
 				if d, ok := sec.PartyKm[p]; !ok || km < d {
 					sec.PartyKm[p] = km
@@ -435,6 +527,10 @@ func (s *Service) world(ctx context.Context) (assign.World, []Requirement, []Ple
 	return w, reqs, pledges, nil
 }
 
+// KindNotReleasable is the kind of a conflict whose cause the viewer may
+// not see.
+const KindNotReleasable assign.Kind = "not_releasable"
+
 // Conflict is an assign.Conflict as a viewer may see it.
 type Conflict struct {
 	assign.Conflict
@@ -448,18 +544,29 @@ type Conflict struct {
 func (s *Service) redact(v concord.Viewer, cs []assign.Conflict, pledges map[string]Pledge) []Conflict {
 	d := s.access()
 	out := []Conflict{}
+	seen := map[Conflict]bool{}
 	for _, c := range cs {
 		x := Conflict{Conflict: c}
 		if p, ok := pledges[c.Pledge]; ok {
 			switch {
 			case !v.IsSystem() && !d.CanSee(v.Party, p.Marking):
-				x.Pledge, x.Reason, x.Evidence, x.Cost, x.Caveat, x.Redacted = "", "conflicts with a pledge not releasable to you", "", "", -1, true
+				x.Conflict = assign.Conflict{Kind: KindNotReleasable, Requirement: c.Requirement, Hard: c.Hard, Caveat: -1,
+					Reason: "conflicts with a pledge not releasable to you"}
+				x.Redacted = true
 			case c.Caveat >= 0 && !v.IsSystem() && !d.CanSee(v.Party, p.caveatMarking()):
-				x.Reason, x.Evidence, x.Caveat, x.Redacted = "conflicts with a caveat not releasable to you", "", -1, true
-				x.Nation = p.Nation
+				// Kind, evidence and cost would each betray the caveat.
+				x.Conflict = assign.Conflict{Kind: KindNotReleasable, Pledge: c.Pledge, Requirement: c.Requirement, Hard: c.Hard, Caveat: -1,
+					Reason: "conflicts with a caveat not releasable to you"}
+				x.Nation, x.Redacted = p.Nation, true
 			default:
 				x.Nation = p.Nation
 			}
+		}
+		if x.Redacted {
+			if seen[x] {
+				continue
+			}
+			seen[x] = true
 		}
 		out = append(out, x)
 	}
@@ -493,6 +600,9 @@ type SectorView struct {
 
 // Board returns the board for v.
 func (s *Service) Board(ctx context.Context, v concord.Viewer) (Board, error) {
+	if err := s.member(v); err != nil {
+		return Board{}, err
+	}
 	w, reqs, pledges, err := s.world(ctx)
 	if err != nil {
 		return Board{}, err
@@ -564,6 +674,9 @@ func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
 // Check checks a proposed set of placements for v, without saving.
 func (s *Service) Check(ctx context.Context, v concord.Viewer, pls []assign.Placement) ([]Conflict, error) {
+	if err := s.member(v); err != nil {
+		return nil, err
+	}
 	w, _, pledges, err := s.world(ctx)
 	if err != nil {
 		return nil, err
@@ -620,7 +733,15 @@ func (s *Service) SaveAssignment(ctx context.Context, v concord.Viewer, version 
 		pls = []assign.Placement{}
 	}
 	a := Assignment{Placements: pls, Version: cur.Version + 1, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: v.Username, Note: note}
-	return a, s.save(ctx, v, KindAssignment, "current", concord.Marking{Owner: s.coordination(), Rel: []string{"ISF"}}, a.Version, a, concord.VerbUpdated)
+	// The contingents learn that the assignment changed; the full placements
+	// (which name pledges not every nation may see) go to the coordination
+	// center's audit trail only.
+	add, remove, _ := assign.Diff(cur.Placements, pls)
+	summary := AssignmentSummary{Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, Note: note, Placed: len(pls), Added: len(add), Removed: len(remove)}
+	audit := AssignmentAudit{Assignment: a, Add: nn(add), Remove: nn(remove)}
+	fm := s.forceMarking()
+	return a, s.save(ctx, v, KindAssignment, "current", fm, a.Version, a, concord.VerbUpdated,
+		emit{KindAssignment, fm, summary}, emit{KindAssignmentAudit, concord.Marking{Owner: fm.Owner, Rel: []string{}}, audit})
 }
 
 // ProposalView is the optimizer's proposal as a diff against the current
@@ -675,4 +796,50 @@ func nn(p []assign.Placement) []assign.Placement {
 		return []assign.Placement{}
 	}
 	return p
+}
+
+// History returns the audit trail of one force-generation record as v may
+// see it: for each version the fullest copy v's release allows (a pledge
+// with its caveats, the assignment with its placements) or the public
+// summary, oldest first. what is requirement, pledge or assignment; the
+// assignment's id is "current".
+func (s *Service) History(ctx context.Context, v concord.Viewer, what, id string) ([]concord.Version, error) {
+	if err := s.member(v); err != nil {
+		return nil, err
+	}
+	var kinds []string
+	switch what {
+	case "requirement":
+		kinds = []string{KindRequirement}
+	case "pledge":
+		kinds = []string{KindPledgeCaveats, KindPledge}
+	case "assignment":
+		kinds = []string{KindAssignmentAudit, KindAssignment}
+	default:
+		return nil, invalid("kind", "must be requirement, pledge or assignment, got %q", what)
+	}
+	d := s.access()
+	best := map[int]concord.Event{}
+	for _, k := range kinds {
+		evs, err := s.store.History(ctx, k, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			if _, done := best[ev.Version]; done || !(v.IsSystem() || d.CanSee(v.Party, ev.Marking)) {
+				continue
+			}
+			best[ev.Version] = ev
+		}
+	}
+	if len(best) == 0 {
+		return nil, concord.Errorf(concord.NotFound, "%s %s not found", what, id)
+	}
+	out := make([]concord.Version, 0, len(best))
+	for _, ev := range best {
+		out = append(out, concord.Version{Version: ev.Version, Verb: ev.Verb, At: ev.At.UTC(), Actor: ev.Actor, ActorParty: ev.ActorParty,
+			Banner: d.Banner(ev.Marking), Changed: []string{}, Data: ev.Data})
+	}
+	slices.SortFunc(out, func(a, b concord.Version) int { return cmp.Compare(a.Version, b.Version) })
+	return out, nil
 }

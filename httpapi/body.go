@@ -8,7 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/concord-mission/concord"
 )
@@ -63,11 +66,45 @@ func jsonError(err error) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d: %v", se.Offset, se)
 	case errors.As(err, &te):
-		return fmt.Sprintf("field %s must be %s, got %s", te.Field, te.Type, te.Value)
+		return fmt.Sprintf("field %s must be %s, got %s", jsonPath(te.Field), jsonType(te.Type), te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "unexpected end of JSON"
 	}
 	return err.Error()
+}
+
+// jsonPath drops the names of embedded Go structs from a decoder's field
+// path: every JSON name here is lower case.
+func jsonPath(p string) string {
+	var out []string
+	for _, e := range strings.Split(p, ".") {
+		if e != "" && !unicode.IsUpper(rune(e[0])) {
+			out = append(out, e)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
 }
 
 func joinOr(s []string) string {

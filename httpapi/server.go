@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/forcegen"
 )
 
 // Options configure a Server.
@@ -52,6 +53,7 @@ type Options struct {
 type Server struct {
 	opts    Options
 	svc     *concord.Service
+	fg      *forcegen.Service
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
@@ -82,7 +84,7 @@ func New(opts Options) *Server {
 		opts.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		opts: opts, svc: opts.Service, log: opts.Log, mux: http.NewServeMux(),
+		opts: opts, svc: opts.Service, fg: forcegen.New(opts.Service), log: opts.Log, mux: http.NewServeMux(),
 		limiter: newLoginLimiter(opts.LoginRate), closing: make(chan struct{}),
 	}
 	s.metrics = newMetrics(opts.Registry, opts.Hub)
@@ -148,6 +150,19 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/site-notifications/{id}", s.authed(s.getNotification))
 	m.HandleFunc("GET /api/site-notifications/{id}/disclosures", s.authed(s.notificationDisclosures))
 	m.HandleFunc("POST /api/site-notifications/{id}/{step}", s.authed(s.notificationStep))
+
+	m.HandleFunc("GET /api/forcegen", s.authed(s.forceBoard))
+	m.HandleFunc("POST /api/forcegen/requirements", s.authed(s.putRequirement))
+	m.HandleFunc("PUT /api/forcegen/requirements/{id}", s.authed(s.putRequirement))
+	m.HandleFunc("POST /api/forcegen/pledges", s.authed(s.putPledge))
+	m.HandleFunc("PUT /api/forcegen/pledges/{id}", s.authed(s.putPledge))
+	m.HandleFunc("PUT /api/forcegen/conditions", s.authed(s.putConditions))
+	m.HandleFunc("POST /api/forcegen/check", s.authed(s.checkAssignment))
+	m.HandleFunc("PUT /api/forcegen/assignment", s.authed(s.saveAssignment))
+	m.HandleFunc("POST /api/forcegen/propose", s.authed(s.proposeAssignment))
+	m.HandleFunc("GET /api/forcegen/requirements/{id}/history", s.authed(s.forceHistory("requirement")))
+	m.HandleFunc("GET /api/forcegen/pledges/{id}/history", s.authed(s.forceHistory("pledge")))
+	m.HandleFunc("GET /api/forcegen/assignment/history", s.authed(s.forceHistory("assignment")))
 
 	m.HandleFunc("GET /api/stream", s.authed(s.stream))
 

@@ -139,6 +139,57 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID, nil)
 	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID+"/disclosures", nil)
 	wfp.must(200, "POST", "/api/site-notifications/"+sn.ID+"/reconfirm", nil)
+	// Force generation.
+	planner := as(s.login("cmcc.planner"))
+	var fb struct {
+		Sectors      []struct{ ID string }
+		Requirements []struct{ ID string }
+		Pledges      []struct {
+			ID      string
+			Nation  string
+			Version int
+		}
+		Assignment struct {
+			Version    int
+			Placements []map[string]string
+		}
+		Conditions struct{ Version int }
+	}
+	mustDecode(t, planner.must(200, "GET", "/api/forcegen", nil), &fb)
+	pak.must(200, "GET", "/api/forcegen", nil)
+	wfp.must(403, "GET", "/api/forcegen", nil)
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	var rq struct {
+		ID      string
+		Version int
+	}
+	mustDecode(t, planner.must(201, "POST", "/api/forcegen/requirements", map[string]any{"sector": fb.Sectors[0].ID, "capability": "cimic_team", "quantity": 1,
+		"tasks": []string{"cimic"}, "needed_by": day.AddDate(0, 0, 30)}), &rq)
+	planner.must(200, "PUT", "/api/forcegen/requirements/"+rq.ID, map[string]any{"sector": fb.Sectors[0].ID, "capability": "cimic_team", "quantity": 2,
+		"tasks": []string{"cimic"}, "needed_by": day.AddDate(0, 0, 30), "version": rq.Version})
+	planner.must(200, "GET", "/api/forcegen/requirements/"+rq.ID+"/history", nil)
+	pak.must(403, "POST", "/api/forcegen/requirements", map[string]any{"sector": fb.Sectors[0].ID, "capability": "cimic_team", "quantity": 1, "needed_by": day})
+	var pl struct {
+		ID      string
+		Version int
+	}
+	pledge := map[string]any{"unit": "PAK CIMIC team", "capability": "cimic_team", "strength": 12, "readiness": day.AddDate(0, 0, 9),
+		"caveats": []any{map[string]any{"type": "no_direct_contact", "party": "ISR"}}}
+	mustDecode(t, pak.must(201, "POST", "/api/forcegen/pledges", pledge), &pl)
+	pledge["version"], pledge["strength"] = pl.Version, 14
+	pak.must(200, "PUT", "/api/forcegen/pledges/"+pl.ID, pledge)
+	pak.must(409, "PUT", "/api/forcegen/pledges/"+pl.ID, pledge)
+	pak.must(400, "POST", "/api/forcegen/pledges", map[string]any{"capability": "cimic_team", "strength": -1, "readiness": day})
+	pak.must(200, "GET", "/api/forcegen/pledges/"+pl.ID+"/history", nil)
+	planner.must(200, "PUT", "/api/forcegen/conditions", map[string]any{"cessation": false, "version": fb.Conditions.Version})
+	planner.must(200, "POST", "/api/forcegen/check", map[string]any{"placements": fb.Assignment.Placements})
+	pak.must(200, "POST", "/api/forcegen/check", map[string]any{"placements": fb.Assignment.Placements})
+	planner.must(200, "POST", "/api/forcegen/propose", nil)
+	planner.must(200, "PUT", "/api/forcegen/assignment", map[string]any{"version": fb.Assignment.Version, "placements": fb.Assignment.Placements, "note": "same"})
+	planner.must(409, "PUT", "/api/forcegen/assignment", map[string]any{"version": fb.Assignment.Version, "placements": fb.Assignment.Placements})
+	pak.must(403, "PUT", "/api/forcegen/assignment", map[string]any{"version": fb.Assignment.Version + 1, "placements": []any{}})
+	planner.must(200, "GET", "/api/forcegen/assignment/history", nil)
+	pak.must(200, "GET", "/api/forcegen/assignment/history", nil)
 	pak.must(204, "POST", "/api/logout", nil)
 
 	for _, p := range rec.pairs {

@@ -329,3 +329,16 @@ func BenchmarkCheckPlacement(b *testing.B) {
 		w.CheckPlacement(ps[i%len(ps)], rs[i%len(rs)])
 	}
 }
+
+// BenchmarkCheckAssignment checks a whole assignment of the benchmark
+// instance (what the board does after every change): one change means one
+// full re-check.
+func BenchmarkCheckAssignment(b *testing.B) {
+	w := GenerateWorld(1, 200, 20, 2000)
+	pls := w.Propose().Placements
+	b.ReportMetric(float64(len(pls)), "placements")
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Check(pls)
+	}
+}

@@ -153,7 +153,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 
 // DeleteFeature marks a feature deleted; its history stays.
 func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, version int) error {
-	if err := s.checkWritable(); err != nil {
+	if err := s.CheckWritable(); err != nil {
 		return err
 	}
 	old, err := s.Feature(ctx, v, id)
@@ -202,7 +202,7 @@ func (s *Service) prepareFeature(v Viewer, f *Feature) error {
 	if err := s.checkViewer(v); err != nil {
 		return err
 	}
-	if err := s.checkWritable(); err != nil {
+	if err := s.CheckWritable(); err != nil {
 		return err
 	}
 	if !v.CanWrite() {

@@ -21,7 +21,7 @@ func (s *Service) checkWrite(v Viewer) error {
 	if !v.CanWrite() {
 		return Errorf(Forbidden, "your role may not change mission data")
 	}
-	return s.checkWritable()
+	return s.CheckWritable()
 }
 
 // ownMarking normalizes a marking for a new record of v's.

@@ -31,7 +31,7 @@ func (s *Service) PutParty(ctx context.Context, v Viewer, p Party) (Party, error
 	if err := s.requireMissionAdmin(v); err != nil {
 		return Party{}, err
 	}
-	if err := s.checkWritable(); err != nil {
+	if err := s.CheckWritable(); err != nil {
 		return Party{}, err
 	}
 	p.Code = strings.ToUpper(strings.TrimSpace(p.Code))
@@ -86,7 +86,7 @@ func (s *Service) PutGroup(ctx context.Context, v Viewer, g Group) (Group, error
 	if err := s.requireMissionAdmin(v); err != nil {
 		return Group{}, err
 	}
-	if err := s.checkWritable(); err != nil {
+	if err := s.CheckWritable(); err != nil {
 		return Group{}, err
 	}
 	g.Code = strings.ToUpper(strings.TrimSpace(g.Code))

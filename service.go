@@ -288,7 +288,7 @@ func (s *Service) isCoordinator(v Viewer) bool {
 }
 
 // checkWritable asks the Writable hook.
-func (s *Service) checkWritable() error {
+func (s *Service) CheckWritable() error {
 	if s.opts.Writable == nil {
 		return nil
 	}

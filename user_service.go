@@ -43,7 +43,7 @@ func (s *Service) CreateUser(ctx context.Context, v Viewer, u User, passwordHash
 	if !s.canAdminister(v, u.Party) {
 		return User{}, Errorf(Forbidden, "you may not create accounts for %s", u.Party)
 	}
-	if err := s.checkWritable(); err != nil {
+	if err := s.CheckWritable(); err != nil {
 		return User{}, err
 	}
 	if _, _, err := s.store.UserByName(ctx, u.Username); err == nil {

@@ -184,6 +184,9 @@ func (s *Service) member(v concord.Viewer) error {
 }
 
 func (s *Service) save(ctx context.Context, v concord.Viewer, kind, id string, m concord.Marking, version int, data any, verb string, emits ...emit) error {
+	if err := s.core.CheckWritable(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err

@@ -50,7 +50,12 @@ func TestWritesRefusedWhileBusIsLost(t *testing.T) {
 	if res.StatusCode != 503 || !strings.Contains(string(body), "event bus (NATS) is unreachable") {
 		t.Fatalf("write with the bus down: %d %s", res.StatusCode, body)
 	}
-	if after := s.counts(); after["features"] != before["features"] {
+	res, body = pak.do("POST", "/api/forcegen/pledges", map[string]any{"unit": "during", "capability": "eod_team", "strength": 20,
+		"readiness": time.Now().AddDate(0, 0, 9).UTC().Format(time.RFC3339)})
+	if res.StatusCode != 503 {
+		t.Fatalf("pledge with the bus down: %d %s", res.StatusCode, body)
+	}
+	if after := s.counts(); after["features"] != before["features"] || after["records"] != before["records"] {
 		t.Fatal("a refused write was stored")
 	}
 	res, body = s.anon().do("GET", "/readyz", nil)

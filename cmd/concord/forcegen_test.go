@@ -10,6 +10,7 @@ import (
 
 	"github.com/concord-mission/concord/assign"
 	"github.com/concord-mission/concord/forcegen"
+	"github.com/concord-mission/concord/natsbus/natstest"
 	"github.com/concord-mission/concord/postgres/pgtest"
 )
 
@@ -340,10 +341,50 @@ func TestForceGenerationBadInput(t *testing.T) {
 		})
 	}
 	cmcc.t, pak.t = t, t
-	if after := s.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+	after := s.counts()
+	// Disclosures log reads of notified sites, which go on meanwhile.
+	delete(before, "disclosures")
+	delete(after, "disclosures")
+	if fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("refused input changed the store: %v → %v", before, after)
 	}
 	if a := board(t, cmcc).Assignment; a.Version != 1 {
 		t.Fatalf("assignment moved to v%d", a.Version)
+	}
+}
+
+// TestForceGenerationAcrossInstances runs two instances on one PostgreSQL
+// database and one NATS cluster: a pledge filed on one reaches the other's
+// board and live stream, redacted there as everywhere.
+func TestForceGenerationAcrossInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test")
+	}
+	pg := pgtest.URL(t)
+	nc := natstest.NewCluster(t, 3)
+	shared := func(m *Main) { m.Config.PostgresURL, m.Config.NATSURL, m.Config.NATSReplicas = pg, nc.URL(), 3 }
+	a := start(t, withDemo, shared)
+	b := start(t, withDemo, shared)
+	pakA := a.login("pak.liaison")
+	idnB, cmccB := b.login("idn.liaison"), b.login("cmcc.planner")
+	idnStream, cmccStream := idnB.stream(""), cmccB.stream("")
+
+	var p forcegen.Pledge
+	mustDecode(t, pakA.must(201, "POST", "/api/forcegen/pledges", map[string]any{"unit": "PAK signals company", "capability": "signals_company", "strength": 90,
+		"readiness": time.Now().AddDate(0, 0, 8).UTC().Format(time.RFC3339), "marking": map[string]any{"owner": "PAK", "rel": []string{"ISF"}},
+		"caveats": []any{map[string]any{"type": "no_disarmament"}}}), &p)
+	ev := waitEvent(t, cmccStream, 15*time.Second, func(e sseEvent) bool { return e.Data.Kind == forcegen.KindPledgeCaveats && e.Data.RecordID == p.ID })
+	if !strings.Contains(string(ev.Data.Data), "no_disarmament") {
+		t.Fatalf("the center on the other instance lacks the caveat: %s", ev.Data.Data)
+	}
+	ev = waitEvent(t, idnStream, 15*time.Second, func(e sseEvent) bool { return e.Data.RecordID == p.ID })
+	if ev.Data.Kind != forcegen.KindPledge || strings.Contains(string(ev.Data.Data), "disarmament") {
+		t.Fatalf("IDN on the other instance received %s: %s", ev.Data.Kind, ev.Data.Data)
+	}
+	if got := pledgeOf(board(t, idnB), "PAK", "signals_company"); got.ID != p.ID || !got.CaveatsHidden {
+		t.Fatalf("IDN's board on the other instance: %+v", got)
+	}
+	if got := pledgeOf(board(t, cmccB), "PAK", "signals_company"); len(got.Caveats) != 1 {
+		t.Fatalf("the center's board on the other instance: %+v", got)
 	}
 }

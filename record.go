@@ -46,6 +46,14 @@ type Disclosure struct {
 	Via string `json:"via"`
 }
 
+// RecordWrite is one record write of a batch: an insert when Prev is 0,
+// else an update of the record stored at version Prev.
+type RecordWrite struct {
+	Record Record
+	Prev   int
+	Events []Event
+}
+
 // RecordStore keeps records and the log of their disclosures.
 type RecordStore interface {
 	// InsertRecord stores a new record; ev describes the change and extra
@@ -53,6 +61,9 @@ type RecordStore interface {
 	InsertRecord(ctx context.Context, r Record, ev Event, extra ...Event) error
 	// UpdateRecord replaces the record if its stored version is prev.
 	UpdateRecord(ctx context.Context, r Record, prev int, ev Event, extra ...Event) error
+	// WriteRecords commits many inserts and updates, with their events, in
+	// one transaction: all or none (bulk imports).
+	WriteRecords(ctx context.Context, ws []RecordWrite) error
 	Record(ctx context.Context, kind, id string) (Record, error)
 	Records(ctx context.Context, q RecordQuery) ([]Record, error)
 	// RecordDisclosures logs disclosures; logging the same party, record

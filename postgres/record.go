@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,44 +31,75 @@ func recordArgs(r concord.Record) []any {
 
 // InsertRecord stores a new record with its history and event.
 func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event, extra ...concord.Event) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, recordArgs(r)...); err != nil {
-			return err
-		}
-		for _, e := range append([]concord.Event{ev}, extra...) {
-			if err := record(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.WriteRecords(ctx, []concord.RecordWrite{{Record: r, Events: append([]concord.Event{ev}, extra...)}})
 }
 
 // UpdateRecord replaces a record if it is still at version prev.
 func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event, extra ...concord.Event) error {
+	return db.WriteRecords(ctx, []concord.RecordWrite{{Record: r, Prev: prev, Events: append([]concord.Event{ev}, extra...)}})
+}
+
+// WriteRecords commits inserts and updates with their events, all or none,
+// sending them in pipelined batches.
+func (db *DB) WriteRecords(ctx context.Context, ws []concord.RecordWrite) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
-		var cur int
-		err := tx.QueryRow(ctx, `SELECT version FROM records WHERE kind = $1 AND id = $2 FOR UPDATE`, r.Kind, r.ID).Scan(&cur)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return concord.Errorf(concord.NotFound, "%s %s not found", r.Kind, r.ID)
-		}
-		if err != nil {
-			return err
-		}
-		if cur != prev {
-			return concord.Errorf(concord.Conflict, "%s %s is at version %d, not %d: someone changed it; reload and retry", r.Kind, r.ID, cur, prev)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE records SET owner = $3, rel = $4, caveats = $5, version = $6, status = $7, t_from = $8, t_to = $9, data = $10, created_at = $11, updated_at = $12
-			WHERE kind = $1 AND id = $2`, recordArgs(r)...); err != nil {
-			return err
-		}
-		for _, e := range append([]concord.Event{ev}, extra...) {
-			if err := record(ctx, tx, e); err != nil {
+		const chunk = 500
+		for start := 0; start < len(ws); start += chunk {
+			part := ws[start:min(start+chunk, len(ws))]
+			batch := &pgx.Batch{}
+			for _, w := range part {
+				r := w.Record
+				if w.Prev == 0 {
+					batch.Queue(`INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, recordArgs(r)...)
+				} else {
+					batch.Queue(`UPDATE records SET owner = $3, rel = $4, caveats = $5, version = $6, status = $7, t_from = $8, t_to = $9, data = $10, created_at = $11, updated_at = $12
+						WHERE kind = $1 AND id = $2 AND version = $13`, append(recordArgs(r), w.Prev)...)
+				}
+				for _, e := range w.Events {
+					b, err := json.Marshal(e)
+					if err != nil {
+						return err
+					}
+					batch.Queue(`INSERT INTO history (kind, record_id, version, event) VALUES ($1, $2, $3, $4)`, e.Kind, e.RecordID, e.Version, b)
+					batch.Queue(`INSERT INTO outbox (event) VALUES ($1)`, b)
+				}
+			}
+			res := tx.SendBatch(ctx, batch)
+			for _, w := range part {
+				tag, err := res.Exec()
+				if err != nil {
+					res.Close()
+					return err
+				}
+				if w.Prev != 0 && tag.RowsAffected() != 1 {
+					res.Close()
+					return db.versionError(ctx, w.Record, w.Prev)
+				}
+				for range 2 * len(w.Events) {
+					if _, err := res.Exec(); err != nil {
+						res.Close()
+						return err
+					}
+				}
+			}
+			if err := res.Close(); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, OutboxChannel)
+		return err
 	})
+}
+
+// versionError explains why an update matched no row, outside the failed
+// transaction.
+func (db *DB) versionError(ctx context.Context, r concord.Record, prev int) error {
+	var cur int
+	err := db.pool.QueryRow(ctx, `SELECT version FROM records WHERE kind = $1 AND id = $2`, r.Kind, r.ID).Scan(&cur)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return concord.Errorf(concord.NotFound, "%s %s not found", r.Kind, r.ID)
+	}
+	return concord.Errorf(concord.Conflict, "%s %s is at version %d, not %d: someone changed it; reload and retry", r.Kind, r.ID, cur, prev)
 }
 
 // Record returns one record.

@@ -10,6 +10,37 @@ import (
 )
 
 // record writes ev to the history and the outbox inside tx.
+// eventWriter writes events to the history and the outbox with prepared
+// statements (for batches).
+type eventWriter struct{ hist, out *sql.Stmt }
+
+func prepareEvents(ctx context.Context, tx *sql.Tx) (*eventWriter, error) {
+	hist, err := tx.PrepareContext(ctx, `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	out, err := tx.PrepareContext(ctx, `INSERT INTO outbox (event) VALUES (?)`)
+	if err != nil {
+		hist.Close()
+		return nil, err
+	}
+	return &eventWriter{hist, out}, nil
+}
+
+func (w *eventWriter) close() { w.hist.Close(); w.out.Close() }
+
+func (w *eventWriter) record(ctx context.Context, ev concord.Event) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := w.hist.ExecContext(ctx, ev.Kind, ev.RecordID, ev.Version, b); err != nil {
+		return err
+	}
+	_, err = w.out.ExecContext(ctx, b)
+	return err
+}
+
 func record(ctx context.Context, tx *sql.Tx, ev concord.Event) error {
 	b, err := json.Marshal(ev)
 	if err != nil {

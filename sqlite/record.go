@@ -32,38 +32,57 @@ func recordArgs(r concord.Record) []any {
 
 // InsertRecord stores a new record with its history and event.
 func (db *DB) InsertRecord(ctx context.Context, r concord.Record, ev concord.Event, extra ...concord.Event) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, recordArgs(r)...); err != nil {
-			return err
-		}
-		for _, e := range append([]concord.Event{ev}, extra...) {
-			if err := record(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.WriteRecords(ctx, []concord.RecordWrite{{Record: r, Events: append([]concord.Event{ev}, extra...)}})
 }
 
 // UpdateRecord replaces a record if it is still at version prev.
 func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev concord.Event, extra ...concord.Event) error {
+	return db.WriteRecords(ctx, []concord.RecordWrite{{Record: r, Prev: prev, Events: append([]concord.Event{ev}, extra...)}})
+}
+
+// WriteRecords commits inserts and updates with their events, all or none.
+func (db *DB) WriteRecords(ctx context.Context, ws []concord.RecordWrite) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		a := recordArgs(r)
-		res, err := tx.ExecContext(ctx, `UPDATE records SET owner = ?, rel = ?, caveats = ?, version = ?, status = ?, t_from = ?, t_to = ?, data = ?, created_at = ?, updated_at = ?
-			WHERE kind = ? AND id = ? AND version = ?`, append(a[2:], r.Kind, r.ID, prev)...)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			var cur int
-			if err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE kind = ? AND id = ?`, r.Kind, r.ID).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
-				return concord.Errorf(concord.NotFound, "%s %s not found", r.Kind, r.ID)
-			}
-			return concord.Errorf(concord.Conflict, "%s %s is at version %d, not %d: someone changed it; reload and retry", r.Kind, r.ID, cur, prev)
+		defer ins.Close()
+		upd, err := tx.PrepareContext(ctx, `UPDATE records SET owner = ?, rel = ?, caveats = ?, version = ?, status = ?, t_from = ?, t_to = ?, data = ?, created_at = ?, updated_at = ?
+			WHERE kind = ? AND id = ? AND version = ?`)
+		if err != nil {
+			return err
 		}
-		for _, e := range append([]concord.Event{ev}, extra...) {
-			if err := record(ctx, tx, e); err != nil {
-				return err
+		defer upd.Close()
+		ev, err := prepareEvents(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ev.close()
+		for _, w := range ws {
+			r := w.Record
+			a := recordArgs(r)
+			if w.Prev == 0 {
+				if _, err := ins.ExecContext(ctx, a...); err != nil {
+					return err
+				}
+			} else {
+				res, err := upd.ExecContext(ctx, append(a[2:], r.Kind, r.ID, w.Prev)...)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n != 1 {
+					var cur int
+					if err := tx.QueryRowContext(ctx, `SELECT version FROM records WHERE kind = ? AND id = ?`, r.Kind, r.ID).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
+						return concord.Errorf(concord.NotFound, "%s %s not found", r.Kind, r.ID)
+					}
+					return concord.Errorf(concord.Conflict, "%s %s is at version %d, not %d: someone changed it; reload and retry", r.Kind, r.ID, cur, w.Prev)
+				}
+			}
+			for _, e := range w.Events {
+				if err := ev.record(ctx, e); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

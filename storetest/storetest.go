@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) concord.Store) {
 		{"HistoryAndOutbox", testHistoryAndOutbox},
 		{"FailedWriteLeavesNoEvent", testFailedWrite},
 		{"Records", testRecords},
+		{"RecordBatches", testRecordBatches},
 		{"Disclosures", testDisclosures},
 	}
 	for _, tc := range tests {
@@ -461,6 +462,64 @@ func testRecords(t *testing.T, s concord.Store) {
 	h, _ := s.History(ctx, "movement", r.ID)
 	if len(h) != 2 {
 		t.Fatalf("history %d", len(h))
+	}
+}
+
+// testRecordBatches: a batch commits all its writes and events, or — when
+// one write fails — none of them.
+func testRecordBatches(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	m := concord.Marking{Owner: "WFP", Rel: []string{"HUM"}, Caveats: []string{}}
+	rec := func(id string, v int) concord.Record {
+		return concord.Record{Kind: "consignment", ID: id, Marking: m, Version: v, Status: "registered", Data: json.RawMessage(fmt.Sprintf(`{"v":%d}`, v)), CreatedAt: t0, UpdatedAt: t0}
+	}
+	pending := func() int {
+		p, err := s.PendingEvents(ctx, 100000)
+		must(t, err)
+		return len(p)
+	}
+	before := pending()
+	var ws []concord.RecordWrite
+	for i := range 1200 {
+		id := fmt.Sprintf("c%04d", i)
+		ws = append(ws, concord.RecordWrite{Record: rec(id, 1), Events: []concord.Event{ev("consignment", "created", id, 1, m), ev("consignment", "staged", id, 1, m)}})
+	}
+	// An update of a record inserted earlier in the same batch.
+	ws = append(ws, concord.RecordWrite{Record: rec("c0000", 2), Prev: 1, Events: []concord.Event{ev("consignment", "staged", "c0000", 2, m)}})
+	must(t, s.WriteRecords(ctx, ws))
+	if got := pending() - before; got != 2401 {
+		t.Fatalf("%d events pending after the batch, want 2401", got)
+	}
+	got, err := s.Record(ctx, "consignment", "c0000")
+	must(t, err)
+	if got.Version != 2 || string(got.Data) != `{"v":2}` {
+		t.Fatalf("updated in batch: %+v", got)
+	}
+	all, err := s.Records(ctx, concord.RecordQuery{Kind: "consignment", Limit: 5000})
+	must(t, err)
+	if len(all) != 1200 {
+		t.Fatalf("%d records after the batch", len(all))
+	}
+	// A failing write (stale version, at the end) undoes the whole batch.
+	bad := []concord.RecordWrite{
+		{Record: rec("c9000", 1), Events: []concord.Event{ev("consignment", "created", "c9000", 1, m)}},
+		{Record: rec("c0001", 2), Prev: 1, Events: []concord.Event{ev("consignment", "staged", "c0001", 2, m)}},
+		{Record: rec("c0000", 3), Prev: 1, Events: []concord.Event{ev("consignment", "staged", "c0000", 3, m)}},
+	}
+	wantCode(t, s.WriteRecords(ctx, bad), concord.Conflict)
+	dup := []concord.RecordWrite{{Record: rec("c9001", 1), Events: []concord.Event{ev("consignment", "created", "c9001", 1, m)}},
+		{Record: rec("c0005", 1), Events: []concord.Event{ev("consignment", "created", "c0005", 1, m)}}}
+	wantCode(t, s.WriteRecords(ctx, dup), concord.Conflict)
+	for _, id := range []string{"c9000", "c9001"} {
+		_, err := s.Record(ctx, "consignment", id)
+		wantCode(t, err, concord.NotFound)
+	}
+	if got, _ := s.Record(ctx, "consignment", "c0001"); got.Version != 1 {
+		t.Fatalf("a failed batch changed c0001 to v%d", got.Version)
+	}
+	if got := pending() - before; got != 2401 {
+		t.Fatalf("%d events pending after failed batches, want 2401", got)
 	}
 }
 

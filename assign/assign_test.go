@@ -342,3 +342,16 @@ func BenchmarkCheckAssignment(b *testing.B) {
 		w.Check(pls)
 	}
 }
+
+// TestGapCountsPledgesNotConflicts: a pledge that breaks two caveats is
+// one excluded pledge.
+func TestGapCountsPledgesNotConflicts(t *testing.T) {
+	w := World{Sectors: map[string]Sector{"s": {ID: "s", Name: "S", LineKm: 5, PartyKm: map[string]float64{}}},
+		Requirements: map[string]Requirement{"r": {ID: "r", Sector: "s", Capability: "infantry_battalion", Quantity: 1, NeededBy: day.AddDate(0, 0, 30)}},
+		Pledges: map[string]Pledge{"p": {ID: "p", Nation: "AZE", Capability: "infantry_battalion", Readiness: day, Accepted: true,
+			Caveats: []Caveat{{Type: RequiresCessation}, {Type: RequiresParliament}}}}}
+	g := w.Propose().Gaps
+	if len(g) != 1 || !strings.Contains(strings.Join(g[0].Reasons, " "), "1 pledge(s) of that capability are excluded") {
+		t.Fatalf("gaps %+v", g)
+	}
+}

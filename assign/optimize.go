@@ -189,9 +189,17 @@ func (w World) gapReasons(r Requirement, pledges []Pledge, idx []int, eligible [
 		return []string{fmt.Sprintf("no pledge of a %s", human(string(r.Capability)))}
 	}
 	var out []string
+	// Count distinct pledges per kind: one pledge may break two caveats.
+	seen := map[Kind]map[string]bool{}
 	kinds := map[Kind]int{}
 	for _, c := range blocking {
-		kinds[c.Kind]++
+		if seen[c.Kind] == nil {
+			seen[c.Kind] = map[string]bool{}
+		}
+		if !seen[c.Kind][c.Pledge] {
+			seen[c.Kind][c.Pledge] = true
+			kinds[c.Kind]++
+		}
 	}
 	var ks []Kind
 	for k := range kinds {

@@ -3,18 +3,27 @@
 import "leaflet/dist/leaflet.css";
 import "./app.css";
 
-import { ApiError, api, type ClientConfig, type Feature, type FeatureKind, type Session, type StreamEvent } from "./api";
+import { ApiError, api, type ClientConfig, type DeconflictInfo, type Feature, type FeatureKind, type Session, type StreamEvent } from "./api";
 import { AsOfControl } from "./asof";
 import { DetailsPanel, type Directory } from "./details";
 import { byId, clear, h, svg } from "./dom";
+import { ForceGenUI } from "./forcegen";
 import { KIND_LABEL, LINE_VERSION_LABEL, SITE_KIND_LABEL, STATUS_LABEL, humanize, label, parseTime } from "./format";
 import { STATUS_COLOR, siteSymbol } from "./icons";
 import { LiveFeed, LiveStream, type StreamState } from "./live";
 import { KINDS, LINE_STYLE, MissionMap } from "./map";
+import { MovementsUI } from "./movements";
+import { SAFETY_NOTICE } from "./mvcommon";
+import { rolesOf, type MvContext } from "./mvctx";
+import { MovementOverlay, protectedSymbol } from "./mvmap";
 
 declare global {
   interface Window {
-    concordDebug: { features: () => number };
+    concordDebug: {
+      features: () => number;
+      /** Page pixel position of a longitude/latitude on the map (for tests). */
+      mapPoint?: (lng: number, lat: number) => { x: number; y: number };
+    };
   }
 }
 
@@ -115,9 +124,26 @@ async function startApp(session: Session): Promise<void> {
   teardown = null;
   let config: ClientConfig;
   let dir: Directory;
+  let info: DeconflictInfo;
   try {
-    const [c, p, g] = await Promise.all([api.config(), api.parties(), api.groups()]);
+    const [c, p, g, d] = await Promise.all([
+      api.config(),
+      api.parties(),
+      api.groups(),
+      // Deconfliction may be off on an instance: the movement screens then
+      // explain it instead of failing the whole app.
+      api.deconfliction().catch((e: ApiError) => {
+        console.warn("deconfliction rules unavailable:", e.message);
+        return null;
+      }),
+    ]);
     config = c;
+    info = d ?? {
+      notice: SAFETY_NOTICE,
+      rules: { buffer_m: 250, corridor_capacity: 3, lead_time_hours: 48, emergency_lead_time_hours: 24, max_window_hours: 168 },
+      purposes: [],
+      statuses: [],
+    };
     dir = {
       parties: new Map(p.parties.map((x) => [x.code, x])),
       groups: new Map(g.groups.map((x) => [x.code, x])),
@@ -130,7 +156,7 @@ async function startApp(session: Session): Promise<void> {
   }
   const exercise = config.exercise || session.exercise || "";
   rememberExercise(exercise);
-  new App(session, config, dir, exercise);
+  new App(session, config, dir, exercise, info);
 }
 
 class App {
@@ -146,16 +172,29 @@ class App {
   private firstLoad = true;
   private timers: number[] = [];
   private notice!: HTMLElement;
+  private noticeTimer = 0;
+  private movements!: MovementsUI;
+  private overlay!: MovementOverlay;
+  private view: "map" | "movements" | "forcegen" = "map";
+  private forcegen: ForceGenUI | null = null;
 
   constructor(
     private session: Session,
     private config: ClientConfig,
     private dir: Directory,
     private exercise: string,
+    private info: DeconflictInfo,
   ) {
     this.build();
     teardown = () => this.destroy();
-    window.concordDebug = { features: () => this.features.size };
+    window.concordDebug = {
+      features: () => this.features.size,
+      mapPoint: (lng, lat) => {
+        const p = this.map.map.latLngToContainerPoint([lat, lng]);
+        const r = this.map.map.getContainer().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      },
+    };
     void this.load();
     this.stream.start();
     // While following the clock, move the picture on every minute so that
@@ -170,6 +209,8 @@ class App {
 
   private destroy(): void {
     this.stream.stop();
+    this.movements.destroy();
+    this.forcegen?.destroy();
     for (const t of this.timers) window.clearInterval(t);
     document.removeEventListener("keydown", this.onKey);
     this.map.map.remove();
@@ -177,7 +218,10 @@ class App {
   }
 
   private onKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape" && this.details.id) this.select(null);
+    if (e.key !== "Escape") return;
+    if (this.details.id) this.select(null);
+    else if (this.view === "movements" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement))
+      this.movements.escape();
   };
 
   // ------------------------------------------------------------ layout
@@ -198,6 +242,7 @@ class App {
       "header",
       { class: "topbar" },
       h("div", { class: "brand" }, h("span", { class: "brand-mark" }, logoMark()), h("span", { class: "brand-name" }, "CONCORD"), h("span", { class: "brand-sub" }, "Common operating picture")),
+      this.viewTabs(),
       h("div", { class: "topbar-spacer" }),
       h(
         "div",
@@ -216,12 +261,23 @@ class App {
 
     const layers = h("section", { class: "panel panel-layers", "aria-label": "Layers" }, h("h2", null, "Layers"), h("ul", { class: "layer-list" }, KINDS.map((k) => this.layerRow(k))));
     const legend = this.legend();
+    const notifiedCb = h("input", { type: "checkbox", id: "overlay-notified", "data-overlay": "notified_site", checked: true });
+    notifiedCb.addEventListener("change", () => this.overlay.setNotifiedVisible(notifiedCb.checked));
+    layers.append(
+      h(
+        "div",
+        { class: "layer-row layer-overlay" },
+        h("label", { for: "overlay-notified" }, notifiedCb, h("span", { class: "layer-swatch" }, svg(protectedSymbol("other", 16, false))), h("span", { class: "layer-name" }, "Notified sites (protected)")),
+      ),
+    );
     const feedList = h("ol", { id: "live-feed", class: "live-feed", "aria-live": "polite" });
     const livePanel = h("section", { class: "panel panel-live", "aria-label": "Live changes" }, h("h2", null, "Live", h("span", { class: "panel-hint" }, "newest first")), feedList);
 
     const mapEl = h("div", { id: "map", class: "map", role: "application", "aria-label": "Mission map" });
     this.notice = h("div", { class: "map-notice", role: "status", hidden: true });
     const details = h("aside", { id: "details", class: "details", "aria-label": "Feature details", hidden: true });
+    const mvHost = h("div", { class: "mv-host" });
+    const stageBody = h("div", { class: "stage-body" }, h("div", { class: "map-wrap" }, mapEl, this.notice), details);
 
     const defs = svg(
       `<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>` +
@@ -237,8 +293,8 @@ class App {
       h(
         "div",
         { class: "workspace" },
-        h("aside", { class: "sidebar" }, layers, legend, livePanel),
-        h("main", { class: "stage" }, this.asOf.render(), h("div", { class: "stage-body" }, h("div", { class: "map-wrap" }, mapEl, this.notice), details)),
+        h("aside", { class: "sidebar" }, layers, legend, mvHost, livePanel),
+        h("main", { class: "stage" }, this.asOf.render(), stageBody),
       ),
     );
 
@@ -246,9 +302,44 @@ class App {
     this.map.setParties([...this.dir.parties.values()]);
     if (this.config.basemap_url) this.map.setBasemap(this.config.basemap_url, this.config.basemap_attribution ?? "");
     this.details = new DetailsPanel(this.dir, () => this.select(null), () => this.asOf.value());
-    this.feed = new LiveFeed(feedList, (id) => this.select(id, true));
+    this.feed = new LiveFeed(feedList, (id, ref) => {
+      if (ref === "feature") {
+        this.select(id, true);
+        return;
+      }
+      this.setView("movements");
+      void this.movements.open(id, ref);
+    });
+    this.overlay = new MovementOverlay(this.map);
+    const roles = rolesOf(s);
+    const ctx: MvContext = {
+      session: s,
+      dir: this.dir,
+      info: this.info,
+      mm: this.map,
+      overlay: this.overlay,
+      features: () => this.features.values(),
+      feature: (id) => this.features.get(id),
+      notice: (text, kind = "info") => this.showNotice(text, kind, kind === "info" ? 6000 : 0),
+      setHook: (fn) => {
+        this.map.clickHook = fn;
+      },
+      closeFeatureDetails: () => {
+        if (this.details.id) this.select(null);
+      },
+      party: party.code,
+      ...roles,
+    };
+    this.movements = new MovementsUI(ctx, this.feed, stageBody, details, (n, title) => this.setBadge(n, title));
+    this.movements.onRequestView = () => this.setView("movements");
+    mvHost.append(this.movements.panel);
+    if (ForceGenUI.allowed(party)) {
+      this.forcegen = new ForceGenUI(s, this.dir);
+      root.querySelector(".workspace")?.append(this.forcegen.el);
+    }
+    this.setView("map");
     this.stream = new LiveStream(
-      (t, ev) => this.onStream(t, ev),
+      (t, ev) => this.onStream(t, ev as StreamEvent),
       (st) => this.setLive(st),
       () => this.checkSession(),
     );
@@ -309,10 +400,56 @@ class App {
     el.parentElement?.classList.toggle("is-live", live);
   }
 
-  private showNotice(text: string, kind: "error" | "info" = "error"): void {
+  private showNotice(text: string, kind: "error" | "info" = "error", clearAfter = 0): void {
+    window.clearTimeout(this.noticeTimer);
     this.notice.textContent = text;
     this.notice.className = `map-notice ${kind}`;
     this.notice.hidden = !text;
+    if (text && clearAfter) this.noticeTimer = window.setTimeout(() => this.showNotice(""), clearAfter);
+  }
+
+  // ------------------------------------------------------------ views
+
+  private viewTabs(): HTMLElement {
+    const tab = (id: string, view: "map" | "movements" | "forcegen", text: string, title: string, extra?: HTMLElement) => {
+      const b = h("button", { id, type: "button", role: "tab", class: "view-tab", "data-view": view, title, "aria-selected": "false" }, text, extra ?? null);
+      b.addEventListener("click", () => this.setView(view));
+      return b;
+    };
+    const badge = h("span", { id: "nav-movements-badge", class: "view-badge", hidden: true });
+    return h(
+      "nav",
+      { class: "view-tabs", role: "tablist", "aria-label": "Views" },
+      tab("nav-map", "map", "Map", "The common operating picture: layers, legend and feature details"),
+      tab("nav-movements", "movements", "Movements", "Humanitarian movement notifications, acknowledgements and notified sites", badge),
+      ForceGenUI.allowed(this.session.party) ? tab("nav-forcegen", "forcegen", "Force generation", "Requirements per sector, national pledges and caveats, and the assignment") : null,
+    );
+  }
+
+  private setView(v: "map" | "movements" | "forcegen"): void {
+    const changed = this.view !== v;
+    const snap = changed ? this.map.snapshotView() : null;
+    this.view = v;
+    document.body.classList.toggle("view-movements", v === "movements");
+    document.body.classList.toggle("view-map", v === "map");
+    document.body.classList.toggle("view-forcegen", v === "forcegen");
+    for (const b of document.querySelectorAll<HTMLElement>(".view-tab")) {
+      const on = b.dataset.view === v;
+      b.classList.toggle("is-on", on);
+      b.setAttribute("aria-selected", String(on));
+    }
+    this.movements.setActive(v === "movements");
+    this.forcegen?.setActive(v === "forcegen");
+    // The side panel changes width: keep the picture steady.
+    if (snap) this.map.restoreView(snap);
+  }
+
+  private setBadge(n: number, title: string): void {
+    const b = document.getElementById("nav-movements-badge");
+    if (!b) return;
+    b.textContent = String(n);
+    b.hidden = !n;
+    b.title = title;
   }
 
   // ------------------------------------------------------------ data
@@ -388,6 +525,16 @@ class App {
     if (type === "stream.reset") {
       // The server could not replay everything missed while disconnected.
       void this.load();
+      this.movements.reload();
+      this.forcegen?.reload();
+      return;
+    }
+    if (type.startsWith("fg_")) {
+      this.forcegen?.onEvent(type);
+      return;
+    }
+    if (type.startsWith("movement.") || type.startsWith("relay.") || type.startsWith("site_notification.")) {
+      this.movements.onEvent(type, ev as StreamEvent<unknown>);
       return;
     }
     if (!type.startsWith("feature.")) {

@@ -19,6 +19,11 @@ const MOVEMENT_EVENTS = [
   "site_notification.created", "site_notification.updated", "site_notification.reconfirmed",
   "site_notification.withdrawn", "site_notification.expired",
 ];
+/** Force-generation changes: the board reloads on any of them. */
+const FORCEGEN_EVENTS = ["fg_requirement", "fg_pledge", "fg_pledge_caveats", "fg_assignment", "fg_assignment_audit", "fg_conditions"].flatMap((k) => [
+  `${k}.created`,
+  `${k}.updated`,
+]);
 const OTHER_EVENTS = [
   "stream.reset",
   "party.created", "party.updated", "party.deleted",
@@ -96,6 +101,7 @@ export class LiveStream {
     for (const t of FEATURE_EVENTS) es.addEventListener(t, handle(t) as EventListener);
     for (const t of OTHER_EVENTS) es.addEventListener(t, handle(t) as EventListener);
     for (const t of MOVEMENT_EVENTS) es.addEventListener(t, handle(t) as EventListener);
+    for (const t of FORCEGEN_EVENTS) es.addEventListener(t, handle(t) as EventListener);
   }
 }
 

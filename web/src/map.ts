@@ -189,7 +189,7 @@ export class MissionMap {
     };
     hook(layer);
     layer.on("click", (e: L.LeafletMouseEvent) => {
-      L.DomEvent.stopPropagation(e.originalEvent);
+      L.DomEvent.stopPropagation(e);
       if (this.clickHook?.(e.latlng, f)) return;
       this.onSelect(f.id);
     });
@@ -289,6 +289,30 @@ export class MissionMap {
       el.classList.add("cc-flash");
       setTimeout(() => el.classList.remove("cc-flash"), 4200);
     }
+  }
+
+  /**
+   * What the view shows before a layout change: restoreView then either
+   * fits the area of operations again (if it was the overview) or keeps
+   * the same centre and zoom.
+   */
+  snapshotView(): { center: L.LatLng; zoom: number; overview: boolean } {
+    const m = this.map;
+    const zoom = m.getZoom();
+    let overview = false;
+    for (const r of this.rendered.values()) {
+      if (r.kind !== "area_of_operations") continue;
+      const b = (r.primary as unknown as { getBounds?: () => L.LatLngBounds }).getBounds?.();
+      if (b && b.isValid()) overview = zoom <= m.getBoundsZoom(b, false, L.point(32, 32)) + 0.3;
+      break;
+    }
+    return { center: m.getCenter(), zoom, overview };
+  }
+
+  restoreView(s: { center: L.LatLng; zoom: number; overview: boolean }): void {
+    this.map.invalidateSize({ pan: false });
+    if (s.overview) this.fit();
+    else this.map.setView(s.center, s.zoom, { animate: false });
   }
 
   /** Fits the map to the area of operations (or to everything drawn). */

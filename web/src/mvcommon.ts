@@ -122,10 +122,12 @@ export function lbl(table: Record<string, string>, key: string | undefined | nul
 
 /** The status badge; its text is the status value itself (hook: .mv-status). */
 export function statusBadge(status: string, extraClass = ""): HTMLElement {
+  // Long statuses may break after an underscore (the text stays the value).
+  const parts = status.split("_");
   return h(
     "span",
     { class: `mv-status st-${status}${extraClass ? ` ${extraClass}` : ""}`, "data-status": status, title: lbl(MV_STATUS_LABEL, status) },
-    status,
+    parts.map((p, i) => (i < parts.length - 1 ? [`${p}_`, h("wbr")] : p)),
   );
 }
 

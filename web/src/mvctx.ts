@@ -22,6 +22,8 @@ export interface MvContext {
   notice(text: string, kind?: "error" | "info"): void;
   /** Routes map clicks to a drawing tool (null: normal selection). */
   setHook(fn: ClickHook | null): void;
+  /** Closes the feature details panel (it shares the space). */
+  closeFeatureDetails(): void;
   /** The viewer's party code. */
   party: string;
   /** The viewer's role may write (admin, coordinator, liaison, reporter). */

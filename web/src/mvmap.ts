@@ -19,8 +19,9 @@ export interface DraftPoint {
 }
 
 const PANES: [string, number][] = [
+  // Findings are bands under the route line, so that both stay visible.
+  ["cc-mv-find", 448],
   ["cc-mv-route", 450],
-  ["cc-mv-find", 455],
   ["cc-notified", 615],
   ["cc-mv-handles", 650],
 ];
@@ -39,10 +40,11 @@ export class MovementOverlay {
   private findings = L.layerGroup();
   private notified = L.layerGroup();
   private pick = L.layerGroup();
-  private findingLayers: L.Path[] = [];
-  private findingRings: L.Path[] = [];
+  private findingLayers: L.Polyline[] = [];
+  private findingRings: L.CircleMarker[] = [];
   private hot: number | null = null;
   private shown = true;
+  private contextOn = true;
   private notifiedOn = true;
   /** Called when a finding segment is hovered (index) or left (null). */
   onFindingHover: ((i: number | null) => void) | null = null;
@@ -71,7 +73,19 @@ export class MovementOverlay {
   /** Shows or hides the movement layers (not the notified sites). */
   setShown(on: boolean): void {
     this.shown = on;
+    this.sync();
+  }
+
+  /** Shows or hides the selected movement (route and findings) only. */
+  setContextShown(on: boolean): void {
+    this.contextOn = on;
+    this.sync();
+  }
+
+  private sync(): void {
+    const want = (g: L.LayerGroup) => this.shown && (this.contextOn || (g !== this.ctx && g !== this.findings));
     for (const g of [this.ctx, this.draft, this.findings, this.pick]) {
+      const on = want(g);
       if (on && !this.map.hasLayer(g)) g.addTo(this.map);
       if (!on && this.map.hasLayer(g)) this.map.removeLayer(g);
     }
@@ -92,14 +106,15 @@ export class MovementOverlay {
     this.ctx.clearLayers();
     const ll = toLatLngs(route);
     if (ll.length < 2) return;
-    L.polyline(ll, { pane: "cc-mv-route", className: "mv-route-casing", color: "#ffffff", weight: 9, opacity: 0.95, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.ctx);
-    L.polyline(ll, { pane: "cc-mv-route", className: `mv-route mv-route-${kind}`, color: "#0b3d91", weight: 4.5, opacity: 1, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.ctx);
+    L.polyline(ll, { pane: "cc-mv-route", className: "mv-route-casing", color: "#ffffff", weight: 6, opacity: 0.9, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.ctx);
+    L.polyline(ll, { pane: "cc-mv-route", className: `mv-route mv-route-${kind}`, color: "#0b3d91", weight: 3.5, opacity: 1, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.ctx);
     this.endMarkers(ll, this.ctx);
   }
 
   /** Draws the parts of a route relayed to a party (no full route). */
-  showRelayParts(parts: LineString[]): void {
+  showRelayParts(parts: LineString[], label = ""): void {
     this.ctx.clearLayers();
+    let labelled = false;
     for (const p of parts) {
       const ll = toLatLngs(p);
       if (!ll.length) continue;
@@ -107,13 +122,20 @@ export class MovementOverlay {
       L.polyline(ll, { pane: "cc-mv-route", className: "mv-relay-part", color: "#6a1b9a", weight: 6, opacity: 1, lineCap: "round", interactive: false }).addTo(this.ctx);
       const mid = ll[Math.floor(ll.length / 2)];
       L.circleMarker(mid, { pane: "cc-mv-route", className: "mv-relay-ring", radius: 13, color: "#6a1b9a", weight: 2.5, fill: false, dashArray: "4 3", interactive: false }).addTo(this.ctx);
+      if (label && !labelled) {
+        labelled = true;
+        L.tooltip({ permanent: true, direction: "right", className: "lbl lbl-relay", interactive: false, offset: [16, 0], opacity: 1 })
+          .setLatLng(mid)
+          .setContent(label)
+          .addTo(this.ctx);
+      }
     }
   }
 
   private endMarkers(ll: L.LatLng[], group: L.LayerGroup): void {
     const mk = (at: L.LatLng, cls: string, text: string, title: string) =>
       L.marker(at, {
-        pane: "cc-mv-route",
+        pane: "cc-mv-handles",
         interactive: false,
         keyboard: false,
         icon: L.divIcon({ className: `mv-end ${cls}`, html: `<span>${text}</span>`, iconSize: [20, 20], iconAnchor: [10, 10] }),
@@ -124,13 +146,15 @@ export class MovementOverlay {
   }
 
   /** Fits the view to lines (keeps the zoom sensible for short parts). */
-  fitLines(lines: (LineString | null | undefined)[], padding: L.PointExpression = [40, 40]): void {
+  fitLines(lines: (LineString | null | undefined)[], padding: L.PointExpression = [40, 40], maxZoom = 13.5): void {
     let b: L.LatLngBounds | null = null;
     for (const l of lines) {
       for (const p of toLatLngs(l)) b = b ? b.extend(p) : L.latLngBounds(p, p);
     }
     if (!b || !b.isValid()) return;
-    this.map.fitBounds(b, { padding, maxZoom: 13.5, animate: false });
+    // The side panels may just have changed the map's size.
+    this.map.invalidateSize({ pan: false });
+    this.map.fitBounds(b, { padding, maxZoom, animate: false });
   }
 
   // ------------------------------------------------------------ findings
@@ -160,8 +184,8 @@ export class MovementOverlay {
         pane: "cc-mv-find",
         className: `finding-seg finding-${f.severity}`,
         color,
-        weight: 9,
-        opacity: 0.92,
+        weight: 18,
+        opacity: 0.9,
         lineCap: "round",
         lineJoin: "round",
       });
@@ -177,7 +201,7 @@ export class MovementOverlay {
       line.on("mouseover", () => this.onFindingHover?.(i));
       line.on("mouseout", () => this.onFindingHover?.(null));
       line.on("click", (e: L.LeafletMouseEvent) => {
-        L.DomEvent.stopPropagation(e.originalEvent);
+        L.DomEvent.stopPropagation(e);
         if (this.mm.clickHook?.(e.latlng, null)) return;
         this.onFindingPick?.(i);
       });
@@ -246,8 +270,8 @@ export class MovementOverlay {
     this.draft.clearLayers();
     if (!points.length) return;
     const ll = points.map((p) => L.latLng(p.lat, p.lng));
-    const casing = L.polyline(ll, { pane: "cc-mv-route", className: "mv-draft-casing", color: "#ffffff", weight: 8, opacity: 0.9, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.draft);
-    const line = L.polyline(ll, { pane: "cc-mv-route", className: "mv-draft-line", color: "#0b3d91", weight: 4, opacity: 1, lineCap: "round", lineJoin: "round", interactive: false, dashArray: editable ? "10 6" : undefined }).addTo(this.draft);
+    const casing = L.polyline(ll, { pane: "cc-mv-route", className: "mv-draft-casing", color: "#ffffff", weight: 6, opacity: 0.9, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.draft);
+    const line = L.polyline(ll, { pane: "cc-mv-route", className: `mv-draft-line${editable ? " is-editable" : ""}`, color: "#0b3d91", weight: 3.5, opacity: 1, lineCap: "round", lineJoin: "round", interactive: false }).addTo(this.draft);
     points.forEach((p, i) => {
       const first = i === 0;
       const last = i === points.length - 1 && points.length > 1;
@@ -261,7 +285,7 @@ export class MovementOverlay {
         icon: L.divIcon({ className: cls, html: label ? `<span>${label}</span>` : "", iconSize: [size, size], iconAnchor: [size / 2, size / 2] }),
         title: `${first ? "Departure" : last ? "Arrival" : `Waypoint ${i + 1}`}${editable ? " — drag to move" : ""}`,
       });
-      m.on("click", (e: L.LeafletMouseEvent) => L.DomEvent.stopPropagation(e.originalEvent));
+      m.on("click", (e: L.LeafletMouseEvent) => L.DomEvent.stopPropagation(e));
       m.on("drag", () => {
         const at = m.getLatLng();
         const cur = line.getLatLngs() as L.LatLng[];
@@ -343,7 +367,7 @@ export class MovementOverlay {
       });
       m.on("add", () => m.getElement()?.setAttribute("data-notification-id", n.id));
       m.on("click", (e: L.LeafletMouseEvent) => {
-        L.DomEvent.stopPropagation(e.originalEvent);
+        L.DomEvent.stopPropagation(e);
         if (this.mm.clickHook?.(e.latlng, null)) return;
         this.onNotifiedPick?.(n.id);
       });

@@ -20,7 +20,7 @@ export class MarkingPicker {
   onChecked: ((c: MarkingCheck | null) => void) | null = null;
 
   constructor(
-    private dir: Directory,
+    dir: Directory,
     private owner: string,
     initial: { rel: string[]; caveats: string[] },
     idPrefix: string,

@@ -11,7 +11,6 @@ var t0 = time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
 
 func h(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Hour))) }
 
-
 func e(id string, s Stage, at float64, q Qty) Event {
 	return Event{ID: id, Consignment: "c1", Stage: s, At: h(at), Party: "WFP", Qty: q}
 }

@@ -91,15 +91,15 @@ type KPIs struct {
 	TargetTrucks float64   `json:"target_trucks"`
 	// Consignments counts those matching the filter with an event in the
 	// range.
-	Consignments int   `json:"consignments"`
-	Days         []Day `json:"days"`
-	DaysMet      int   `json:"days_met_target"`
-	Entered      Qty   `json:"entered"`
+	Consignments int     `json:"consignments"`
+	Days         []Day   `json:"days"`
+	DaysMet      int     `json:"days_met_target"`
+	Entered      Qty     `json:"entered"`
 	FuelLitres   float64 `json:"fuel_litres"`
-	Collected    Qty `json:"collected"`
-	Delivered    Qty `json:"delivered"`
-	Intercepted  Qty `json:"intercepted"`
-	Returned     Qty `json:"returned"`
+	Collected    Qty     `json:"collected"`
+	Delivered    Qty     `json:"delivered"`
+	Intercepted  Qty     `json:"intercepted"`
+	Returned     Qty     `json:"returned"`
 	// Rates are percentages over tonnes; nil when the denominator is zero.
 	CollectionRate   *float64        `json:"collection_rate"`
 	InterceptionRate *float64        `json:"interception_rate"`

@@ -103,7 +103,7 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 	if s.opts.Deconflicter != nil {
 		s.opts.Deconflicter.PutFeature(f)
 	}
-	s.committed()
+	s.Committed()
 	return f, nil
 }
 
@@ -131,7 +131,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 	if err := s.prepareFeature(v, &f); err != nil {
 		return Feature{}, err
 	}
-	if f.Marking.Owner != old.Marking.Owner && !s.isCoordinator(v) {
+	if f.Marking.Owner != old.Marking.Owner && !s.IsCoordinator(v) {
 		return Feature{}, Errorf(Forbidden, "only the coordination center may change the owner of a feature")
 	}
 	now := s.opts.Now().UTC().Truncate(time.Millisecond)
@@ -147,7 +147,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 	if s.opts.Deconflicter != nil {
 		s.opts.Deconflicter.PutFeature(f)
 	}
-	s.committed()
+	s.Committed()
 	return f, nil
 }
 
@@ -182,7 +182,7 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 	if s.opts.Deconflicter != nil {
 		s.opts.Deconflicter.PutFeature(f)
 	}
-	s.committed()
+	s.Committed()
 	return nil
 }
 
@@ -190,7 +190,7 @@ func (s *Service) canChange(v Viewer, f Feature) error {
 	if !v.CanWrite() {
 		return Errorf(Forbidden, "your role may not change mission data")
 	}
-	if f.Marking.Owner != v.Party && !s.isCoordinator(v) {
+	if f.Marking.Owner != v.Party && !s.IsCoordinator(v) {
 		return Errorf(Forbidden, "feature %s is owned by %s; only %s or the coordination center may change it", f.ID, f.Marking.Owner, f.Marking.Owner)
 	}
 	return nil
@@ -225,7 +225,7 @@ func (s *Service) prepareFeature(v Viewer, f *Feature) error {
 	if err != nil {
 		return err
 	}
-	if m.Owner != v.Party && !s.isCoordinator(v) {
+	if m.Owner != v.Party && !s.IsCoordinator(v) {
 		return Errorf(Forbidden, "you may only create records owned by your party %s, not %s", v.Party, m.Owner)
 	}
 	f.Marking = m

@@ -33,7 +33,7 @@ func (s *Service) ownMarking(v Viewer, m Marking) (Marking, error) {
 	if err != nil {
 		return Marking{}, err
 	}
-	if n.Owner != v.Party && !s.isCoordinator(v) {
+	if n.Owner != v.Party && !s.IsCoordinator(v) {
 		return Marking{}, Errorf(Forbidden, "you may only create records owned by your party %s, not %s", v.Party, n.Owner)
 	}
 	return n, nil
@@ -259,7 +259,7 @@ func (s *Service) saveMovement(ctx context.Context, v Viewer, m *Movement, prev 
 			s.Disclosed(p, "movement", m.ID, m.Version, "relay")
 		}
 	}
-	s.committed()
+	s.Committed()
 	return nil
 }
 
@@ -290,7 +290,7 @@ func (s *Service) Movement(ctx context.Context, v Viewer, id string) (Movement, 
 // coordination center and the answering party: the parties deal through
 // the center, not with each other's officers.
 func (s *Service) redactRelays(v Viewer, m Movement) Movement {
-	if v.Party != "" && (s.isCoordinator(v) || v.IsSystem()) {
+	if v.Party != "" && (s.IsCoordinator(v) || v.IsSystem()) {
 		return m
 	}
 	acks := slices.Clone(m.Acks)
@@ -418,7 +418,7 @@ func (s *Service) UpdateMovement(ctx context.Context, v Viewer, id string, versi
 	if err != nil {
 		return m, err
 	}
-	if m.Marking.Owner != v.Party && !s.isCoordinator(v) {
+	if m.Marking.Owner != v.Party && !s.IsCoordinator(v) {
 		return m, Errorf(Forbidden, "only %s or the coordination center may change this movement", m.Marking.Owner)
 	}
 	if version != m.Version {
@@ -530,7 +530,7 @@ func (s *Service) coordinatorStep(ctx context.Context, v Viewer, id string, from
 	if err := s.checkWrite(v); err != nil {
 		return Movement{}, err
 	}
-	if !s.isCoordinator(v) {
+	if !s.IsCoordinator(v) {
 		return Movement{}, Errorf(Forbidden, "only the coordination center's coordinators may do this")
 	}
 	m, err := s.Movement(ctx, v, id)
@@ -676,7 +676,7 @@ func (s *Service) ownerStep(ctx context.Context, v Viewer, id string, to Movemen
 	if err != nil {
 		return m, err
 	}
-	if m.Marking.Owner != v.Party && !s.isCoordinator(v) {
+	if m.Marking.Owner != v.Party && !s.IsCoordinator(v) {
 		return m, Errorf(Forbidden, "only %s or the coordination center may do this", m.Marking.Owner)
 	}
 	if !slices.Contains(from, m.Status) {

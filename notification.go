@@ -147,7 +147,7 @@ func (s *Service) saveNotification(ctx context.Context, v Viewer, n *SiteNotific
 	if s.opts.Deconflicter != nil {
 		s.opts.Deconflicter.PutNotifiedSite(*n)
 	}
-	s.committed()
+	s.Committed()
 	return nil
 }
 
@@ -202,7 +202,7 @@ func (s *Service) changeNotification(ctx context.Context, v Viewer, id string) (
 	if err := s.checkWrite(v); err != nil {
 		return n, err
 	}
-	if n.Marking.Owner != v.Party && !s.isCoordinator(v) {
+	if n.Marking.Owner != v.Party && !s.IsCoordinator(v) {
 		return n, Errorf(Forbidden, "only %s or the coordination center may change this notification", n.Marking.Owner)
 	}
 	return n, nil
@@ -269,7 +269,7 @@ func (s *Service) NotificationDisclosures(ctx context.Context, v Viewer, id stri
 	if err != nil || !s.access.CanSee(v, r.Marking) {
 		return nil, Errorf(NotFound, "site notification %s not found", id)
 	}
-	if r.Marking.Owner != v.Party && !s.isCoordinator(v) {
+	if r.Marking.Owner != v.Party && !s.IsCoordinator(v) {
 		return nil, Errorf(Forbidden, "only %s or the coordination center may see who received this notification", r.Marking.Owner)
 	}
 	return s.store.Disclosures(ctx, "site_notification", id)

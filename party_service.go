@@ -77,7 +77,7 @@ func (s *Service) PutParty(ctx context.Context, v Viewer, p Party) (Party, error
 	if err := s.store.PutParty(ctx, p, prev, ev); err != nil {
 		return Party{}, err
 	}
-	s.committed()
+	s.Committed()
 	return p, s.ReloadDirectory(ctx)
 }
 
@@ -123,6 +123,6 @@ func (s *Service) PutGroup(ctx context.Context, v Viewer, g Group) (Group, error
 	if err := s.store.PutGroup(ctx, g, prev, ev); err != nil {
 		return Group{}, err
 	}
-	s.committed()
+	s.Committed()
 	return g, s.ReloadDirectory(ctx)
 }

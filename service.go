@@ -260,7 +260,9 @@ func (s *Service) newEvent(v Viewer, kind, verb, id string, version int, m Marki
 	return Event{ID: newID(), Kind: kind, Verb: verb, RecordID: id, Version: version, Marking: m, At: at, Actor: v.Username, ActorParty: v.Party}
 }
 
-func (s *Service) committed() { s.opts.Committed() }
+// Committed tells the outbox relay that a write committed; application
+// services built on this one call it after their writes.
+func (s *Service) Committed() { s.opts.Committed() }
 
 // IsSystem reports whether v is an in-process system actor (command line,
 // demo loader, simulators) rather than an account. Only code in the same
@@ -281,8 +283,8 @@ func (s *Service) requireMissionAdmin(v Viewer) error {
 	return nil
 }
 
-// isCoordinator reports whether v speaks for the coordination center.
-func (s *Service) isCoordinator(v Viewer) bool {
+// IsCoordinator reports whether v speaks for the coordination center.
+func (s *Service) IsCoordinator(v Viewer) bool {
 	p, ok := s.access.Directory().Party(v.Party)
 	return ok && p.Kind == KindCoordination && (v.Has(RoleCoordinator) || v.Has(RoleAdmin))
 }

@@ -62,7 +62,7 @@ func (s *Service) CreateUser(ctx context.Context, v Viewer, u User, passwordHash
 	if err := s.store.InsertUser(ctx, u, passwordHash, ev); err != nil {
 		return User{}, err
 	}
-	s.committed()
+	s.Committed()
 	return u, nil
 }
 

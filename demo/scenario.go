@@ -99,6 +99,19 @@ func Logins() []Login {
 // Load creates the scenario unless it is already there, and returns the
 // demo logins. It is safe to call at every start.
 func Load(ctx context.Context, svc *concord.Service, seed int64, log *slog.Logger) ([]Login, error) {
+	return LoadWith(ctx, svc, Options{Seed: seed, AidDays: 60}, log)
+}
+
+// Options size the scenario.
+type Options struct {
+	Seed int64
+	// AidDays is how many days of aid pipeline history to generate.
+	AidDays int
+}
+
+// LoadWith is Load with options.
+func LoadWith(ctx context.Context, svc *concord.Service, o Options, log *slog.Logger) ([]Login, error) {
+	seed := o.Seed
 	logins := Logins()
 	if _, ok := svc.Access().Directory().Party("CMCC"); ok {
 		return logins, nil
@@ -145,6 +158,9 @@ func Load(ctx context.Context, svc *concord.Service, seed int64, log *slog.Logge
 	}
 	if err := loadForceGeneration(ctx, svc); err != nil {
 		return nil, fmt.Errorf("force generation: %w", err)
+	}
+	if err := loadAid(ctx, svc, seed, o.AidDays); err != nil {
+		return nil, fmt.Errorf("aid pipeline: %w", err)
 	}
 	log.Info("demo_scenario_loaded", "parties", len(Parties), "users", len(logins), "seed", seed, "ms", time.Since(start).Milliseconds())
 	return logins, nil

@@ -209,9 +209,14 @@ func (s *Service) save(ctx context.Context, v concord.Viewer, kind, id string, m
 			Marking: e.marking, At: now, Actor: v.Username, ActorParty: v.Party, Data: eb})
 	}
 	if version == 1 {
-		return s.store.InsertRecord(ctx, r, evs[0], evs[1:]...)
+		err = s.store.InsertRecord(ctx, r, evs[0], evs[1:]...)
+	} else {
+		err = s.store.UpdateRecord(ctx, r, version-1, evs[0], evs[1:]...)
 	}
-	return s.store.UpdateRecord(ctx, r, version-1, evs[0], evs[1:]...)
+	if err == nil {
+		s.core.Committed()
+	}
+	return err
 }
 
 func load[T any](ctx context.Context, s *Service, kind string) ([]T, []concord.Marking, error) {

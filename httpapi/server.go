@@ -18,14 +18,18 @@ import (
 
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/forcegen"
+	"github.com/concord-mission/concord/pipeline"
 )
 
 // Options configure a Server.
 type Options struct {
 	Service *concord.Service
 	Hub     *concord.Hub
-	Bus     concord.Bus
-	Log     *slog.Logger
+	// Pipeline is the aid pipeline service (loaded); nil creates an empty
+	// one.
+	Pipeline *pipeline.Service
+	Bus      concord.Bus
+	Log      *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
 	// Web is the built web UI (index.html at its root); nil serves none.
@@ -54,6 +58,7 @@ type Server struct {
 	opts    Options
 	svc     *concord.Service
 	fg      *forcegen.Service
+	aid     *pipeline.Service
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
@@ -83,8 +88,11 @@ func New(opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.Pipeline == nil {
+		opts.Pipeline = pipeline.New(opts.Service, pipeline.Options{})
+	}
 	s := &Server{
-		opts: opts, svc: opts.Service, fg: forcegen.New(opts.Service), log: opts.Log, mux: http.NewServeMux(),
+		opts: opts, svc: opts.Service, fg: forcegen.New(opts.Service), aid: opts.Pipeline, log: opts.Log, mux: http.NewServeMux(),
 		limiter: newLoginLimiter(opts.LoginRate), closing: make(chan struct{}),
 	}
 	s.metrics = newMetrics(opts.Registry, opts.Hub)
@@ -163,6 +171,19 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/forcegen/requirements/{id}/history", s.authed(s.forceHistory("requirement")))
 	m.HandleFunc("GET /api/forcegen/pledges/{id}/history", s.authed(s.forceHistory("pledge")))
 	m.HandleFunc("GET /api/forcegen/assignment/history", s.authed(s.forceHistory("assignment")))
+
+	m.HandleFunc("GET /api/consignments", s.authed(s.listConsignments))
+	m.HandleFunc("POST /api/consignments", s.authed(s.createConsignment))
+	m.HandleFunc("POST /api/consignments/import", s.authed(s.importConsignments))
+	m.HandleFunc("GET /api/consignments/{id}", s.authed(s.getConsignment))
+	m.HandleFunc("POST /api/consignments/{id}/events", s.authed(s.appendStage))
+	m.HandleFunc("GET /api/aid", s.authed(s.aidVocabulary))
+	m.HandleFunc("GET /api/aid/kpis", s.authed(s.aidKPIs))
+	m.HandleFunc("GET /api/aid/crossings", s.authed(s.listCrossings))
+	m.HandleFunc("PUT /api/aid/crossings/{id}", s.authed(s.setCrossing))
+	m.HandleFunc("GET /api/aid/export/consignments.csv", s.authed(s.exportCSV("consignments")))
+	m.HandleFunc("GET /api/aid/export/events.csv", s.authed(s.exportCSV("events")))
+	m.HandleFunc("GET /api/aid/export/kpis.csv", s.authed(s.exportCSV("kpis")))
 
 	m.HandleFunc("GET /api/stream", s.authed(s.stream))
 

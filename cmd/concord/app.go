@@ -20,6 +20,7 @@ import (
 	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/natsbus"
+	"github.com/concord-mission/concord/pipeline"
 	"github.com/concord-mission/concord/web"
 )
 
@@ -32,6 +33,9 @@ type Main struct {
 	Demo bool
 	// DemoSeed makes the demo scenario reproducible.
 	DemoSeed int64
+	// DemoAidDays is how many days of aid pipeline history the demo
+	// generates (60; tests use fewer).
+	DemoAidDays int
 	// Simulate runs the demo simulators (with Demo), one change every
 	// SimEvery.
 	Simulate bool
@@ -41,10 +45,12 @@ type Main struct {
 	Leaser  concord.Leaser
 	Bus     *natsbus.Bus
 	Service *concord.Service
-	Hub     *concord.Hub
-	Relay   *concord.Relay
-	API     *httpapi.Server
-	Logins  []demo.Login
+	// Pipeline is the aid pipeline (consignments, crossings, KPIs).
+	Pipeline *pipeline.Service
+	Hub      *concord.Hub
+	Relay    *concord.Relay
+	API      *httpapi.Server
+	Logins   []demo.Login
 
 	httpSrv   *http.Server
 	httpLn    net.Listener
@@ -56,7 +62,7 @@ type Main struct {
 
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
-	return &Main{Config: defaultConfig(), Log: slog.New(slog.DiscardHandler), DemoSeed: demo.DefaultSeed, Simulate: true}
+	return &Main{Config: defaultConfig(), Log: slog.New(slog.DiscardHandler), DemoSeed: demo.DefaultSeed, DemoAidDays: 60, Simulate: true}
 }
 
 // Open starts everything in order (store, bus, service, relay, hub,
@@ -99,7 +105,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		m.Logins, err = demo.Load(lctx, m.Service, m.DemoSeed, m.Log)
+		m.Logins, err = demo.LoadWith(lctx, m.Service, demo.Options{Seed: m.DemoSeed, AidDays: m.DemoAidDays}, m.Log)
 		release()
 		if err != nil {
 			return fmt.Errorf("load demo scenario: %w", err)
@@ -108,11 +114,18 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	m.Pipeline = pipeline.New(m.Service, pipeline.Options{TargetTrucks: m.Config.TargetTrucks})
+	if err := m.Pipeline.Load(ctx); err != nil {
+		return fmt.Errorf("load consignments: %w", err)
+	}
 	m.Hub = concord.NewHub(m.Service.Access())
 	m.Hub.OnEvent = func(ev concord.Event) {
 		rctx, cancel := context.WithTimeout(runCtx, 5*time.Second)
 		defer cancel()
 		if err := m.Service.Apply(rctx, ev); err != nil {
+			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
+		}
+		if err := m.Pipeline.Apply(rctx, ev); err != nil {
 			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
 		}
 	}
@@ -156,7 +169,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			func() float64 { return float64(m.Relay.Pending()) }),
 	)
 	m.API = httpapi.New(httpapi.Options{
-		Service: m.Service, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
+		Service: m.Service, Pipeline: m.Pipeline, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
 		MaxBodyBytes: m.Config.MaxBodyBytes, SessionTTL: m.Config.SessionTTL, SecureCookies: m.Config.SecureCookies,
 		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, BasemapAttribution: m.Config.BasemapAttrib, Ready: m.ready,
 	})

@@ -182,8 +182,7 @@ func TestBrowserForceGenerationBoard(t *testing.T) {
 
 	// The planner puts PAK's battalion back on Central's infantry: IDN's
 	// board follows live, with the conflict redacted.
-	var cur forcegen.Board
-	cur = board(t, cmcc)
+	cur := board(t, cmcc)
 	next := []assign.Placement{}
 	for _, pl := range cur.Assignment.Placements {
 		if pl.Requirement != centralInf && pl.Pledge != pakInf.ID {

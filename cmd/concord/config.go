@@ -43,6 +43,7 @@ type Config struct {
 	// Deconfliction rules.
 	BufferM           float64
 	CorridorCapacity  int
+	TargetTrucks      float64
 	LeadTime          time.Duration
 	EmergencyLeadTime time.Duration
 	MaxRouteKm        float64
@@ -63,6 +64,7 @@ func defaultConfig() Config {
 
 		BufferM:           250,
 		CorridorCapacity:  3,
+		TargetTrucks:      600,
 		LeadTime:          48 * time.Hour,
 		EmergencyLeadTime: 24 * time.Hour,
 		MaxRouteKm:        300,
@@ -93,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ConfigFile, "config", "", "optional config file: one \"flag-name value\" per line")
 	fs.Float64Var(&c.BufferM, "deconflict-buffer-m", c.BufferM, "how close (metres) a movement may pass an area or site before it is reported")
 	fs.IntVar(&c.CorridorCapacity, "corridor-capacity", c.CorridorCapacity, "movements that may use the same stretch of road at once")
+	fs.Float64Var(&c.TargetTrucks, "target-trucks", c.TargetTrucks, "daily target of aid trucks entered, for the pipeline KPIs")
 	fs.DurationVar(&c.LeadTime, "lead-time", c.LeadTime, "notice a movement needs before departure")
 	fs.DurationVar(&c.EmergencyLeadTime, "emergency-lead-time", c.EmergencyLeadTime, "notice an emergency movement needs")
 	fs.Float64Var(&c.MaxRouteKm, "max-route-km", c.MaxRouteKm, "longest movement route accepted")
@@ -151,6 +154,9 @@ func (c Config) Validate() error {
 	}
 	if c.BufferM < 0 || c.BufferM > 5000 {
 		errs = append(errs, fmt.Errorf("--deconflict-buffer-m %g: must be 0 to 5000", c.BufferM))
+	}
+	if c.TargetTrucks < 1 || c.TargetTrucks > 100000 {
+		errs = append(errs, fmt.Errorf("--target-trucks %g: must be 1 to 100000", c.TargetTrucks))
 	}
 	if c.CorridorCapacity < 1 || c.CorridorCapacity > 1000 {
 		errs = append(errs, fmt.Errorf("--corridor-capacity %d: must be 1 to 1000", c.CorridorCapacity))

@@ -27,7 +27,11 @@ type system struct {
 
 type startOpt func(*Main)
 
-func withDemo(m *Main) { m.Demo, m.Simulate = true, false }
+// withDemo loads the demo scenario with a week of aid history (the full 60
+// days only where a test needs it: withAidHistory).
+func withDemo(m *Main) { m.Demo, m.Simulate, m.DemoAidDays = true, false, 7 }
+
+func withAidHistory(m *Main) { m.DemoAidDays = 60 }
 
 func withSimulator(every time.Duration) startOpt {
 	return func(m *Main) { m.Demo, m.Simulate, m.SimEvery = true, true, every }

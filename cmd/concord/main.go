@@ -60,6 +60,9 @@ Commands:
   group add        add a community group usable in markings
   user add         add a user account
   token add        create an API token for a user (printed once)
+  aid import       import consignments or stage events from a CSV file (HXL-tagged or named
+                   columns), all or nothing unless --valid-only, with progress
+  aid export       write consignments, stage events or daily KPIs as HXL-tagged CSV
   backup           write a consistent copy of the embedded database while running
   db grant-analyst create a PostgreSQL login that sees what one party may see (QGIS, psql)
   db revoke-analyst remove such a login
@@ -79,7 +82,7 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token" || cmd == "db") && len(rest) > 0 {
+	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token" || cmd == "db" || cmd == "aid") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -103,6 +106,10 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return cmdGrantAnalyst(ctx, rest, stdin, stdout, stderr)
 	case "db revoke-analyst":
 		return cmdRevokeAnalyst(ctx, rest, stdout, stderr)
+	case "aid import":
+		return cmdAidImport(ctx, rest, stdout, stderr)
+	case "aid export":
+		return cmdAidExport(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "config":

@@ -142,8 +142,12 @@ export class MovementsUI {
 
   /** The view was shown (true) or left for the map view. */
   setActive(on: boolean): void {
+    const was = this.active;
     this.active = on;
     this.ctx.overlay.setShown(on);
+    // A relayed party hears of new requests but not of closed ones: look
+    // again when the officer comes back to the view.
+    if (on && !was) this.inbox?.reloadSoon();
     if (this.form) this.form.setActive(on);
     this.sites.setActive(on && !this.form && this.tab === "sites");
     if (on && !this.form) this.detail.redraw();

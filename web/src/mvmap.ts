@@ -184,8 +184,8 @@ export class MovementOverlay {
         pane: "cc-mv-find",
         className: `finding-seg finding-${f.severity}`,
         color,
-        weight: 18,
-        opacity: 0.9,
+        weight: f.severity === "blocking" ? 22 : f.severity === "info" ? 15 : 18,
+        opacity: f.severity === "blocking" ? 1 : 0.9,
         lineCap: "round",
         lineJoin: "round",
       });

@@ -232,7 +232,7 @@ func (m *Movement) validate(lim MovementLimits) error {
 		if !m.Arrive.After(m.Depart) {
 			fe.add("arrive", "the window ends (%s) before or when it starts (%s)", m.Arrive.UTC().Format(time.RFC3339), m.Depart.UTC().Format(time.RFC3339))
 		} else if d := m.Arrive.Sub(m.Depart); d > lim.MaxWindow {
-			fe.add("arrive", "the window is %s long; at most %s", d.Round(time.Minute), lim.MaxWindow)
+			fe.add("arrive", "the window is %.1f h long; at most %.0f h", d.Hours(), lim.MaxWindow.Hours())
 		}
 	}
 	if m.Personnel < 0 || m.Personnel > 10000 {

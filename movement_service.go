@@ -295,8 +295,13 @@ func (s *Service) redactRelays(v Viewer, m Movement) Movement {
 	}
 	acks := slices.Clone(m.Acks)
 	for i := range acks {
-		if acks[i].Relayed && acks[i].Party != v.Party && acks[i].By != "" {
-			acks[i].By = "relayed by the coordination center"
+		if acks[i].Relayed && acks[i].Party != v.Party {
+			if acks[i].By != "" {
+				acks[i].By = "relayed by the coordination center"
+			}
+			if m.UpdatedByParty == acks[i].Party {
+				m.UpdatedBy, m.UpdatedByParty = "relayed by the coordination center", ""
+			}
 		}
 	}
 	m.Acks = acks
@@ -692,7 +697,8 @@ func (s *Service) ownerStep(ctx context.Context, v Viewer, id string, to Movemen
 
 // MovementHistory returns the versions of a movement v may see.
 func (s *Service) MovementHistory(ctx context.Context, v Viewer, id string) ([]Version, error) {
-	if _, err := s.Movement(ctx, v, id); err != nil {
+	m, err := s.Movement(ctx, v, id)
+	if err != nil {
 		return nil, err
 	}
 	evs, err := s.store.History(ctx, "movement", id)
@@ -700,11 +706,20 @@ func (s *Service) MovementHistory(ctx context.Context, v Viewer, id string) ([]V
 		return nil, err
 	}
 	d := s.access.Directory()
+	full := v.IsSystem() || s.IsCoordinator(v)
 	out := []Version{}
 	for _, ev := range evs {
-		if d.CanSee(v.Party, ev.Marking) {
-			out = append(out, Version{Version: ev.Version, Verb: ev.Verb, At: ev.At.UTC(), Actor: ev.Actor, ActorParty: ev.ActorParty, Banner: d.Banner(ev.Marking), Changed: []string{}, Data: ev.Data})
+		if !d.CanSee(v.Party, ev.Marking) {
+			continue
 		}
+		actor, party := ev.Actor, ev.ActorParty
+		// An answer to a relayed request came from a party that may not see
+		// the movement: as in the acknowledgements, only the center and
+		// that party learn who gave it.
+		if !full && party != v.Party && party != "" && !d.CanSee(party, m.Marking) {
+			actor, party = "relayed by the coordination center", ""
+		}
+		out = append(out, Version{Version: ev.Version, Verb: ev.Verb, At: ev.At.UTC(), Actor: actor, ActorParty: party, Banner: d.Banner(ev.Marking), Changed: []string{}, Data: ev.Data})
 	}
 	return out, nil
 }

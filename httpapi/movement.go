@@ -244,7 +244,7 @@ func (s *Server) deconflictRules(w http.ResponseWriter, r *http.Request, v conco
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "purposes": concord.MovementPurposes, "statuses": concord.MovementStatuses,
-		"notice": "A notification is not a guarantee of safety: parties are informed and asked to acknowledge; no route is declared safe."})
+		"notice": "Notification is not a guarantee of safety. Parties are informed and asked to acknowledge; no route is declared safe."})
 }
 
 // notificationView is a notified site with its banner.

@@ -148,6 +148,14 @@ func TestMovementWorkflowWithRelay(t *testing.T) {
 	if got := strings.Join(verbs, ","); got != "created,transmitted,acknowledged,facilitated,in_progress,completed" {
 		t.Fatalf("timeline %s", got)
 	}
+	// The history does not name ISR's officer or party to PAK either; the
+	// center sees who answered.
+	if raw := string(pak.must(200, "GET", "/api/movements/"+m.ID+"/history", nil)); strings.Contains(raw, "isr.") || strings.Contains(raw, `"actor_party":"ISR"`) {
+		t.Fatalf("PAK's history names ISR's officer: %s", raw)
+	}
+	if raw := string(cmcc.must(200, "GET", "/api/movements/"+m.ID+"/history", nil)); !strings.Contains(raw, "isr.liaison") {
+		t.Fatal("the center's history should name who answered")
+	}
 	isr.must(404, "GET", "/api/movements/"+m.ID+"/history", nil)
 }
 

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,18 +246,27 @@ func TestLoginSecurity(t *testing.T) {
 	u.must(204, "DELETE", "/api/tokens/"+tok.ID, nil)
 	bot.must(401, "GET", "/api/features?limit=1", nil)
 
-	// Rate limiting after repeated failures for one username.
-	limited := false
-	for i := 0; i < 15; i++ {
-		res, body := s.anon().do("POST", "/api/login", map[string]string{"username": "ita.viewer", "password": fmt.Sprint("bad", i)})
-		if res.StatusCode == http.StatusTooManyRequests {
-			if res.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "too many login attempts") {
-				t.Fatalf("429 without Retry-After or reason: %s", body)
+	// Rate limiting after repeated failures for one username. The attempts
+	// go in parallel: the limiter decides before any password is hashed,
+	// so a slow (loaded, race-instrumented) machine cannot refill the
+	// bucket between them.
+	var limitedN atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, body := s.anon().do("POST", "/api/login", map[string]string{"username": "ita.viewer", "password": fmt.Sprint("bad", i)})
+			if res.StatusCode == http.StatusTooManyRequests {
+				if res.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "too many login attempts") {
+					t.Errorf("429 without Retry-After or reason: %s", body)
+				}
+				limitedN.Add(1)
 			}
-			limited = true
-			break
-		}
+		}()
 	}
+	wg.Wait()
+	limited := limitedN.Load() > 0
 	if !limited {
 		t.Fatal("login attempts were never rate limited")
 	}

@@ -52,7 +52,9 @@ func start(t *testing.T, opts ...startOpt) *system {
 	for _, o := range opts {
 		o(m)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Generous: loading the demo's aid history takes long under -race on
+	// a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := m.Open(ctx); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ type Store interface {
 	UserStore
 	FeatureStore
 	RecordStore
+	TrackStore
 	OutboxStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error

@@ -22,7 +22,7 @@ type Transferable interface {
 }
 
 // TransferTables lists the tables in the order they must be copied.
-var TransferTables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox"}
+var TransferTables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox", "tracks", "track_history"}
 
 // RecordRow is a records row in transfer form.
 type RecordRow struct {
@@ -36,6 +36,12 @@ type RecordRow struct {
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// TrackHistoryRow is a track_history row.
+type TrackHistoryRow struct {
+	UID string `json:"uid"`
+	TrackPoint
 }
 
 // UserRecord is a users row.

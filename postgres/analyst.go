@@ -13,7 +13,7 @@ import (
 // LayerViews are the per-kind views QGIS lists as layers.
 var LayerViews = []string{
 	"layer_areas_of_operations", "layer_admin_areas", "layer_sectors", "layer_restricted_areas",
-	"layer_activity_areas", "layer_control_lines", "layer_routes", "layer_sites",
+	"layer_activity_areas", "layer_control_lines", "layer_routes", "layer_sites", "layer_tracks",
 }
 
 var roleName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -53,7 +53,7 @@ func (db *DB) GrantAnalyst(ctx context.Context, role, party, password string) er
 		stmts := []string{
 			"GRANT CONNECT ON DATABASE " + pgx.Identifier{dbName(ctx, tx)}.Sanitize() + " TO " + id,
 			"GRANT USAGE ON SCHEMA public TO " + id,
-			"GRANT SELECT ON features, spatial_ref_sys, geometry_columns TO " + id,
+			"GRANT SELECT ON features, tracks, track_history, spatial_ref_sys, geometry_columns TO " + id,
 		}
 		for _, v := range LayerViews {
 			stmts = append(stmts, "GRANT SELECT ON "+v+" TO "+id)

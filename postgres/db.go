@@ -285,7 +285,7 @@ func mapErr(err error) error {
 }
 
 // Tables lists the tables that hold Concord's data, in dependency order.
-var Tables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox"}
+var Tables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox", "tracks", "track_history"}
 
 // TableCounts returns the row count of every data table.
 func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {

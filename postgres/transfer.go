@@ -92,6 +92,19 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			d.At = d.At.UTC()
 			return d, err
 		})
+	case "tracks":
+		return each(`SELECT data FROM tracks ORDER BY uid`, func(r pgx.Rows) (any, error) {
+			var b []byte
+			err := r.Scan(&b)
+			return b, err
+		})
+	case "track_history":
+		return each(`SELECT uid, t, ST_Y(geom), ST_X(geom), hae, course, speed FROM track_history ORDER BY uid, t`, func(r pgx.Rows) (any, error) {
+			var h concord.TrackHistoryRow
+			err := r.Scan(&h.UID, &h.Time, &h.Lat, &h.Lon, &h.HAE, &h.Course, &h.Speed)
+			h.Time = h.Time.UTC()
+			return h, err
+		})
 	case "history", "outbox":
 		return each(`SELECT event FROM `+table+` ORDER BY seq`, func(r pgx.Rows) (any, error) {
 			var b []byte
@@ -183,6 +196,19 @@ func queueRow(b *pgx.Batch, table string, raw json.RawMessage) error {
 		b.Queue(`INSERT INTO history (kind, record_id, version, event) VALUES ($1, $2, $3, $4)`, ev.Kind, ev.RecordID, ev.Version, []byte(raw))
 	case "outbox":
 		b.Queue(`INSERT INTO outbox (event) VALUES ($1)`, []byte(raw))
+	case "tracks":
+		var t concord.Track
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		queueTrack(b, &t, raw)
+	case "track_history":
+		var h concord.TrackHistoryRow
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO track_history (uid, t, geom, hae, course, speed) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7)`,
+			h.UID, h.Time, h.Lon, h.Lat, h.HAE, h.Course, h.Speed)
 	default:
 		return fmt.Errorf("unknown table %q", table)
 	}

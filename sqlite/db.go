@@ -227,7 +227,7 @@ func fromNullMS(v sql.NullInt64) *time.Time {
 }
 
 // Tables lists the tables that hold Concord's data, in dependency order.
-var Tables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox"}
+var Tables = []string{"parties", "community_groups", "users", "sessions", "api_tokens", "features", "records", "disclosures", "history", "outbox", "tracks", "track_history"}
 
 // TableCounts returns the row count of every data table, for operations
 // (verifying a copy) and for tests that prove a refused request wrote

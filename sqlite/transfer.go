@@ -97,6 +97,21 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			d.At = fromMS(at)
 			return d, err
 		})
+	case "tracks":
+		return each(`SELECT data FROM tracks ORDER BY uid`, func(r *sql.Rows) (any, error) {
+			var b []byte
+			err := r.Scan(&b)
+			return json.RawMessage(b), err
+		})
+	case "track_history":
+		return each(`SELECT uid, t, lat, lon, hae, course, speed FROM track_history ORDER BY uid, t`, func(r *sql.Rows) (any, error) {
+			var h concord.TrackHistoryRow
+			var t int64
+			var c, s sql.NullFloat64
+			err := r.Scan(&h.UID, &t, &h.Lat, &h.Lon, &h.HAE, &c, &s)
+			h.Time, h.Course, h.Speed = fromMS(t), floatPtr(c), floatPtr(s)
+			return h, err
+		})
 	case "history", "outbox":
 		rows, err := db.r.QueryContext(ctx, `SELECT event FROM `+table+` ORDER BY seq`)
 		if err != nil {
@@ -216,6 +231,22 @@ func importRow(ctx context.Context, tx *sql.Tx, table string, raw json.RawMessag
 		return err
 	case "outbox":
 		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (event) VALUES (?)`, []byte(raw))
+		return err
+	case "tracks":
+		var t concord.Track
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO tracks (uid, owner, rel, caveats, t, lat, lon, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.UID, t.Marking.Owner, relColumn(t.Marking.Rel), relColumn(t.Marking.Caveats), ms(t.Time), t.Lat, t.Lon, []byte(raw))
+		return err
+	case "track_history":
+		var h concord.TrackHistoryRow
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO track_history (uid, t, lat, lon, hae, course, speed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			h.UID, ms(h.Time), h.Lat, h.Lon, h.HAE, nullFloat(h.Course), nullFloat(h.Speed))
 		return err
 	}
 	return fmt.Errorf("unknown table %q", table)

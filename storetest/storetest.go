@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) concord.Store) {
 		{"Records", testRecords},
 		{"RecordBatches", testRecordBatches},
 		{"Disclosures", testDisclosures},
+		{"Tracks", testTracks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -538,5 +539,63 @@ func testDisclosures(t *testing.T, s concord.Store) {
 	must(t, err)
 	if len(got) != 2 || got[0].Via != "api" || !got[0].At.Equal(t0) || got[1].Version != 2 {
 		t.Fatalf("disclosures %+v", got)
+	}
+}
+
+func testTracks(t *testing.T, s concord.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	speed := 12.5
+	mk := concord.Marking{Owner: "PAK", Rel: []string{"ISF"}, Caveats: []string{}}
+	track := func(uid string, at time.Time, lon, lat float64) concord.Track {
+		return concord.Track{UID: uid, Callsign: "Alpha " + uid, Type: "a-f-G-U-C", SIDC: "SFGPUC---------", Marking: mk,
+			Lat: lat, Lon: lon, HAE: concord.UnknownError, CE: 10, LE: concord.UnknownError, Speed: &speed,
+			Time: at, Stale: at.Add(5 * time.Minute), Source: "tak", Received: at}
+	}
+	must(t, s.PutTracks(ctx, []concord.Track{track("a", t0, 34.40, 31.40), track("b", t0, 34.41, 31.41)}))
+	// A newer report replaces the latest state; an older one arriving late
+	// only adds to the history.
+	must(t, s.PutTracks(ctx, []concord.Track{track("a", t0.Add(time.Minute), 34.42, 31.42), track("a", t0.Add(30*time.Second), 34.50, 31.50)}))
+	got, err := s.Track(ctx, "a")
+	must(t, err)
+	if !got.Time.Equal(t0.Add(time.Minute)) || got.Lon != 34.42 || got.Speed == nil || *got.Speed != speed || !got.Marking.Equal(mk) {
+		t.Fatalf("latest track a = %+v", got)
+	}
+	_, err = s.Track(ctx, "nope")
+	wantCode(t, err, concord.NotFound)
+	all, err := s.Tracks(ctx, concord.TrackQuery{})
+	must(t, err)
+	if len(all) != 2 || all[0].UID != "a" || all[1].UID != "b" {
+		t.Fatalf("tracks %+v", all)
+	}
+	recent, err := s.Tracks(ctx, concord.TrackQuery{UpdatedSince: t0.Add(time.Second)})
+	must(t, err)
+	if len(recent) != 1 || recent[0].UID != "a" {
+		t.Fatalf("tracks updated since: %+v", recent)
+	}
+	page, err := s.Tracks(ctx, concord.TrackQuery{After: "a", Limit: 5})
+	must(t, err)
+	if len(page) != 1 || page[0].UID != "b" {
+		t.Fatalf("tracks after a: %+v", page)
+	}
+	h, err := s.TrackHistory(ctx, "a", t0, t0.Add(time.Hour), 10)
+	must(t, err)
+	if len(h) != 3 || !h[0].Time.Equal(t0) || !h[1].Time.Equal(t0.Add(30*time.Second)) || h[1].Lon != 34.50 || h[2].Lat != 31.42 || h[2].Speed == nil || h[0].Course != nil {
+		t.Fatalf("history %+v", h)
+	}
+	h, err = s.TrackHistory(ctx, "a", t0.Add(time.Second), t0.Add(time.Minute), 10)
+	must(t, err)
+	if len(h) != 1 {
+		t.Fatalf("history window [t0+1s, t0+1m) = %d points, want 1", len(h))
+	}
+	n, err := s.PruneTracks(ctx, t0.Add(45*time.Second))
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("pruned %d history rows, want 3 (a twice, b once)", n)
+	}
+	all, err = s.Tracks(ctx, concord.TrackQuery{})
+	must(t, err)
+	if len(all) != 1 || all[0].UID != "a" {
+		t.Fatalf("tracks after prune %+v", all)
 	}
 }

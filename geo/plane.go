@@ -55,3 +55,7 @@ func (p Plane) Widen(b orb.Bound, m float64) orb.Bound {
 	dx, dy := m/p.kx, m/p.ky
 	return orb.Bound{Min: orb.Point{b.Min[0] - dx, b.Min[1] - dy}, Max: orb.Point{b.Max[0] + dx, b.Max[1] + dy}}
 }
+
+// SegmentDistance returns the distance from p to the segment ab, all in the
+// same plane (e.g. metres from Plane.XY).
+func SegmentDistance(p, a, b [2]float64) float64 { return ptSeg(p, a, b) }

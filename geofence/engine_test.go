@@ -352,8 +352,9 @@ func TestStale(t *testing.T) {
 			tick(8 * time.Minute) // a is reported once
 		}
 	}
-	e.Update(nil, Update{TrackID: "a", Pos: pt(0, 0), At: at(11 * time.Minute)}) // fresh again, no event
-	tick(14*time.Minute, "b") // b's last report was at 9 min
+	// a is fresh again, without an event; b's last report was at 9 min.
+	e.Update(nil, Update{TrackID: "a", Pos: pt(0, 0), At: at(11 * time.Minute)})
+	tick(14*time.Minute, "b")
 	tick(15 * time.Minute)
 	tick(16*time.Minute, "a")
 	tick(30 * time.Minute)

@@ -84,14 +84,27 @@ const maxCells = 1 << 17
 
 type cellKey struct{ x, y int32 }
 
-// cell caches the zones and control-line segments whose bounds meet one
-// grid cell, so that a track that stays in its cell needs no tree search.
+// cell caches the zones that cover some of one grid cell and the
+// control-line segments whose bounds meet it, so that a track that stays
+// in its cell needs no tree search, and a zone that covers the whole cell
+// needs no point-in-polygon test.
 type cell struct {
 	key   cellKey
 	gen   uint32
-	zones []*zone  // by seq
-	segs  []segRef // by line seq, then index
+	zones []cellZone // by seq
+	segs  []segRef   // by line seq, then index
+	// near is true when a control line passes within one cell: a step to
+	// a neighbouring cell can cross nothing otherwise.
+	near bool
 }
+
+// cellZone is a zone that covers all of a cell (full) or some of it.
+type cellZone struct {
+	z    *zone
+	full bool
+}
+
+func compareCellZone(c cellZone, z *zone) int { return cmp.Compare(c.z.seq, z.seq) }
 
 // segRef is segment i (line[i] to line[i+1]) of control line z.
 type segRef struct {
@@ -209,9 +222,12 @@ func (e *Engine) index(z *zone) {
 		for _, s := range segs {
 			e.segTree.Insert(s.bound(), s)
 		}
-		e.eachCell(z.bound, func(c *cell, cb orb.Bound) {
+		e.eachCell(e.plane.Widen(z.bound, e.cfg.CellM), func(c *cell, cb orb.Bound) {
+			around := e.plane.Widen(cb, e.cfg.CellM)
 			for _, s := range segs {
-				if boundsMeet(s.bound(), cb) {
+				sb := s.bound()
+				c.near = c.near || boundsMeet(sb, around)
+				if boundsMeet(sb, cb) {
 					if k, found := slices.BinarySearchFunc(c.segs, s, compareSegs); !found {
 						c.segs = slices.Insert(c.segs, k, s)
 					}
@@ -221,9 +237,11 @@ func (e *Engine) index(z *zone) {
 		return
 	}
 	e.zoneTree.Insert(z.bound, z)
-	e.eachCell(z.bound, func(c *cell, _ orb.Bound) {
-		if k, found := slices.BinarySearchFunc(c.zones, z, compareZones); !found {
-			c.zones = slices.Insert(c.zones, k, z)
+	e.eachCell(z.bound, func(c *cell, cb orb.Bound) {
+		if cov := coverage(z, cb); cov != none {
+			if k, found := slices.BinarySearchFunc(c.zones, z, compareCellZone); !found {
+				c.zones = slices.Insert(c.zones, k, cellZone{z, cov == whole})
+			}
 		}
 	})
 }
@@ -233,14 +251,15 @@ func (e *Engine) unindex(z *zone) {
 		for _, s := range allSegs(z) {
 			e.segTree.Delete(s.bound(), s)
 		}
-		e.eachCell(z.bound, func(c *cell, _ orb.Bound) {
+		e.eachCell(e.plane.Widen(z.bound, e.cfg.CellM), func(c *cell, cb orb.Bound) {
 			c.segs = slices.DeleteFunc(c.segs, func(s segRef) bool { return s.z == z })
+			c.near = e.linesNear(cb)
 		})
 		return
 	}
 	e.zoneTree.Delete(z.bound, z)
 	e.eachCell(z.bound, func(c *cell, _ orb.Bound) {
-		if k, found := slices.BinarySearchFunc(c.zones, z, compareZones); found {
+		if k, found := slices.BinarySearchFunc(c.zones, z, compareCellZone); found {
 			c.zones = slices.Delete(c.zones, k, k+1)
 		}
 	})
@@ -297,12 +316,14 @@ func (e *Engine) cellAt(k cellKey) *cell {
 		e.gen++
 	}
 	b := e.cellBound(k)
-	c := &cell{key: k, gen: e.gen}
+	c := &cell{key: k, gen: e.gen, near: e.linesNear(b)}
 	e.zoneTree.Search(b, func(z *zone) bool {
-		c.zones = append(c.zones, z)
+		if cov := coverage(z, b); cov != none {
+			c.zones = append(c.zones, cellZone{z, cov == whole})
+		}
 		return true
 	})
-	slices.SortFunc(c.zones, compareZones)
+	slices.SortFunc(c.zones, func(x, y cellZone) int { return cmp.Compare(x.z.seq, y.z.seq) })
 	e.segTree.Search(b, func(s segRef) bool {
 		c.segs = append(c.segs, s)
 		return true
@@ -310,6 +331,17 @@ func (e *Engine) cellAt(k cellKey) *cell {
 	slices.SortFunc(c.segs, compareSegs)
 	e.cells[k] = c
 	return c
+}
+
+// linesNear reports whether a control-line segment lies within one cell of
+// the cell with bound cb.
+func (e *Engine) linesNear(cb orb.Bound) bool {
+	near := false
+	e.segTree.Search(e.plane.Widen(cb, e.cfg.CellM), func(segRef) bool {
+		near = true
+		return false
+	})
+	return near
 }
 
 // Update is one position report.
@@ -400,17 +432,18 @@ func (e *Engine) areas(dst []Event, t *track, c *cell, u Update, at int64) []Eve
 	p := u.Pos
 	in := e.inBuf[:0]
 	var sec *zone
-	for _, z := range c.zones {
-		if !inBound(z.bound, p) {
+	for _, cz := range c.zones {
+		z := cz.z
+		if !cz.full && !inBound(z.bound, p) {
 			continue
 		}
 		if z.kind == Sector {
-			if (sec == nil || z.id < sec.id) && z.contains(p) {
+			if (sec == nil || z.id < sec.id) && (cz.full || z.contains(p)) {
 				sec = z
 			}
 			continue
 		}
-		if z.activeAt(at) && z.contains(p) {
+		if z.activeAt(at) && (cz.full || z.contains(p)) {
 			in = append(in, z)
 		}
 	}

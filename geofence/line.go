@@ -55,8 +55,9 @@ func (e *Engine) lines(dst []Event, t *track, c *cell, same bool, u Update, at i
 		t.onLine = slices.Delete(t.onLine, i, i+1)
 	}
 	segs := c.segs
-	if !same {
-		// The step leaves the cell: search the tree with its bound.
+	if !same && !e.farFromLines(t.cell, c) {
+		// The step leaves the cell near a line: search the tree with its
+		// bound.
 		segs = e.segBuf[:0]
 		e.segTree.Search(orb.Bound{Min: a, Max: a}.Extend(b), func(s segRef) bool {
 			segs = append(segs, s)
@@ -81,6 +82,17 @@ func (e *Engine) lines(dst []Event, t *track, c *cell, same bool, u Update, at i
 		}
 	}
 	return dst
+}
+
+// farFromLines reports whether a step from cell from to cell to can meet
+// no control line: the cells are neighbours and no line passes within one
+// cell of from.
+func (e *Engine) farFromLines(from, to *cell) bool {
+	if from == nil || from.gen != e.gen || from.near {
+		return false
+	}
+	dx, dy := int64(to.key.x)-int64(from.key.x), int64(to.key.y)-int64(from.key.y)
+	return dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1
 }
 
 // lineEnd returns the end of the run of segments of the line of segs[i].

@@ -47,7 +47,7 @@ type otrack struct {
 	at       time.Time // last accepted update
 	reported time.Time
 	isStale  bool
-	clean    bool // updated since the last zone change
+	clean    bool                 // updated since the last zone change
 	lastOff  map[string]orb.Point // per line, the last position off it
 	route    *Route
 	rpts     [][2]float64

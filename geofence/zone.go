@@ -195,6 +195,48 @@ func (z *zone) contains(p orb.Point) bool {
 	return true
 }
 
+// How a zone covers a box.
+const (
+	none = iota
+	part
+	whole
+)
+
+// coverage tells whether z covers none, part or the whole of box b: part
+// when one of its edges meets b, else whole or none as b's centre lies in
+// it or not.
+func coverage(z *zone, b orb.Bound) int {
+	if !boundsMeet(z.bound, b) {
+		return none
+	}
+	for _, r := range z.rings {
+		for i := 1; i < len(r); i++ {
+			if segMeetsBox(r[i-1], r[i], b) {
+				return part
+			}
+		}
+	}
+	if z.contains(b.Center()) {
+		return whole
+	}
+	return none
+}
+
+// segMeetsBox reports whether segment ac meets box b: their bounds meet and
+// b's corners are not all strictly on one side of the segment's line.
+func segMeetsBox(a, c orb.Point, b orb.Bound) bool {
+	if math.Max(a[0], c[0]) < b.Min[0] || math.Min(a[0], c[0]) > b.Max[0] ||
+		math.Max(a[1], c[1]) < b.Min[1] || math.Min(a[1], c[1]) > b.Max[1] {
+		return false
+	}
+	pos, neg := false, false
+	for _, q := range [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}} {
+		o := orient(a, c, q)
+		pos, neg = pos || o >= 0, neg || o <= 0
+	}
+	return pos && neg
+}
+
 func inBound(b orb.Bound, p orb.Point) bool {
 	return b.Min[0] <= p[0] && p[0] <= b.Max[0] && b.Min[1] <= p[1] && p[1] <= b.Max[1]
 }

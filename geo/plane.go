@@ -59,3 +59,16 @@ func (p Plane) Widen(b orb.Bound, m float64) orb.Bound {
 // SegmentDistance returns the distance from p to the segment ab, all in the
 // same plane (e.g. metres from Plane.XY).
 func SegmentDistance(p, a, b [2]float64) float64 { return ptSeg(p, a, b) }
+
+// StarRing returns the closed ring whose k-th of n = len(radii) vertices
+// lies radii[k] metres from c (a point of the plane) at the angle 2πk/n:
+// star-shaped around c, so simple whatever the radii.
+func (p Plane) StarRing(c [2]float64, radii []float64) orb.Ring {
+	n := len(radii)
+	ring := make(orb.Ring, 0, n+1)
+	for k, r := range radii {
+		a := 2 * math.Pi * float64(k) / float64(n)
+		ring = append(ring, p.Point([2]float64{c[0] + r*math.Cos(a), c[1] + r*math.Sin(a)}))
+	}
+	return append(ring, ring[0])
+}

@@ -100,13 +100,11 @@ func NewWorkload(p WorkloadParams) Workload {
 		c := rnd()
 		r := 150 + rng.Float64()*450
 		n := 8 + rng.IntN(13)
-		ring := make(orb.Ring, 0, n+1)
-		for k := 0; k < n; k++ {
-			a := 2 * math.Pi * float64(k) / float64(n)
-			rr := r * (0.7 + 0.3*rng.Float64())
-			ring = append(ring, pl.Point([2]float64{c[0] + rr*math.Cos(a), c[1] + rr*math.Sin(a)}))
+		radii := make([]float64, n)
+		for k := range radii {
+			radii[k] = r * (0.7 + 0.3*rng.Float64())
 		}
-		z := Zone{ID: fmt.Sprintf("area-%05d", i), Kind: Restricted, Polygon: orb.Polygon{append(ring, ring[0])}, Tag: uint32(i)}
+		z := Zone{ID: fmt.Sprintf("area-%05d", i), Kind: Restricted, Polygon: orb.Polygon{pl.StarRing(c, radii)}, Tag: uint32(i)}
 		if i%3 == 0 {
 			z.Kind = Activity
 		}

@@ -76,3 +76,22 @@ func vincenty(p1, p2 orb.Point) float64 {
 	ds := B * ss * (c2m + B/4*(cs*(-1+2*c2m*c2m)-B/6*c2m*(-3+4*ss*ss)*(-3+4*c2m*c2m)))
 	return b * A * (sig - ds)
 }
+
+func TestStarRing(t *testing.T) {
+	p := NewPlane(orb.Point{34.39, 31.41})
+	c := [2]float64{1000, -500}
+	radii := []float64{100, 200, 300, 400}
+	r := p.StarRing(c, radii)
+	if len(r) != 5 || r[0] != r[4] {
+		t.Fatalf("ring %v", r)
+	}
+	for k, want := range radii {
+		v := p.XY(r[k])
+		if got := math.Hypot(v[0]-c[0], v[1]-c[1]); math.Abs(got-want) > 1e-6 {
+			t.Errorf("vertex %d at %.6f m, want %g", k, got, want)
+		}
+	}
+	if err := Validate(orb.Polygon{r}, DefaultLimits); err != nil {
+		t.Error(err)
+	}
+}

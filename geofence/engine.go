@@ -98,10 +98,12 @@ type cell struct {
 	near bool
 }
 
-// cellZone is a zone that covers all of a cell (full) or some of it.
+// cellZone is a zone that covers all of a cell (full) or some of it, with
+// its bound at hand (no pointer chase for zones the position is far from).
 type cellZone struct {
-	z    *zone
-	full bool
+	z     *zone
+	bound orb.Bound
+	full  bool
 }
 
 func compareCellZone(c cellZone, z *zone) int { return cmp.Compare(c.z.seq, z.seq) }
@@ -240,7 +242,7 @@ func (e *Engine) index(z *zone) {
 	e.eachCell(z.bound, func(c *cell, cb orb.Bound) {
 		if cov := coverage(z, cb); cov != none {
 			if k, found := slices.BinarySearchFunc(c.zones, z, compareCellZone); !found {
-				c.zones = slices.Insert(c.zones, k, cellZone{z, cov == whole})
+				c.zones = slices.Insert(c.zones, k, cellZone{z, z.bound, cov == whole})
 			}
 		}
 	})
@@ -319,7 +321,7 @@ func (e *Engine) cellAt(k cellKey) *cell {
 	c := &cell{key: k, gen: e.gen, near: e.linesNear(b)}
 	e.zoneTree.Search(b, func(z *zone) bool {
 		if cov := coverage(z, b); cov != none {
-			c.zones = append(c.zones, cellZone{z, cov == whole})
+			c.zones = append(c.zones, cellZone{z, z.bound, cov == whole})
 		}
 		return true
 	})
@@ -432,11 +434,12 @@ func (e *Engine) areas(dst []Event, t *track, c *cell, u Update, at int64) []Eve
 	p := u.Pos
 	in := e.inBuf[:0]
 	var sec *zone
-	for _, cz := range c.zones {
-		z := cz.z
-		if !cz.full && !inBound(z.bound, p) {
+	for i := range c.zones {
+		cz := &c.zones[i]
+		if !cz.full && !inBound(cz.bound, p) {
 			continue
 		}
+		z := cz.z
 		if z.kind == Sector {
 			if (sec == nil || z.id < sec.id) && (cz.full || z.contains(p)) {
 				sec = z

@@ -581,3 +581,33 @@ func TestKindAndTransitionText(t *testing.T) {
 		t.Error(fmt.Sprint(Cross, ControlLine))
 	}
 }
+
+// TestStepsBetweenCells crosses a line with steps that leave a cell no
+// line passes near (500 m cells from the reference): two cells east, one
+// cell east, one cell diagonally.
+func TestStepsBetweenCells(t *testing.T) {
+	ref := DefaultReference
+	for _, tc := range []struct {
+		name     string
+		from, to float64 // metres east of the reference
+		lineX    float64
+	}{
+		{"two cells", 100, 1400, 1250},
+		{"one cell, line near the far side", 400, 990, 980},
+		{"diagonal", 450, 1020, 1010},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := New(Config{})
+			mustPut(t, e, Zone{ID: "L", Kind: ControlLine, Line: orb.LineString{metres(ref, tc.lineX, -5000), metres(ref, tc.lineX, 5000)}})
+			e.Update(nil, Update{TrackID: "u", Pos: metres(ref, tc.from, 250), At: at(0)})
+			dy := 0.0
+			if tc.name == "diagonal" {
+				dy = 400
+			}
+			evs := e.Update(nil, Update{TrackID: "u", Pos: metres(ref, tc.to, 250+dy), At: at(time.Second)})
+			if !slices.Equal(names(evs), []string{"cross L"}) {
+				t.Errorf("events %q", names(evs))
+			}
+		})
+	}
+}

@@ -4,40 +4,24 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/concord-mission/concord/geo"
 )
 
-// WGS84 ellipsoid.
-const (
-	wgsA  = 6378137.0
-	wgsE2 = 6.69437999014e-3
-)
+// plane is the local metric projection around a reference point
+// (geo.Plane), with the short names this package's geometry uses.
+type plane struct{ geo.Plane }
 
-// plane is a local metric projection around a reference point.
-type plane struct {
-	lat0, lon0 float64
-	kx, ky     float64 // metres per degree east and north at the reference
-}
-
-func newPlane(ref orb.Point) plane {
-	phi := ref[1] * math.Pi / 180
-	s := math.Sin(phi)
-	w := math.Sqrt(1 - wgsE2*s*s)
-	n := wgsA / w                         // prime vertical radius
-	m := wgsA * (1 - wgsE2) / (w * w * w) // meridional radius
-	return plane{lat0: ref[1], lon0: ref[0], kx: n * math.Cos(phi) * math.Pi / 180, ky: m * math.Pi / 180}
-}
+func newPlane(ref orb.Point) plane { return plane{geo.NewPlane(ref)} }
 
 type xy = [2]float64
 
-func (p plane) to(pt orb.Point) xy { return xy{(pt[0] - p.lon0) * p.kx, (pt[1] - p.lat0) * p.ky} }
+func (p plane) to(pt orb.Point) xy { return p.XY(pt) }
 
-func (p plane) from(v xy) orb.Point { return orb.Point{v[0]/p.kx + p.lon0, v[1]/p.ky + p.lat0} }
+func (p plane) from(v xy) orb.Point { return p.Point(v) }
 
-// degBox returns a bound around b widened by m metres.
-func (p plane) widen(b orb.Bound, m float64) orb.Bound {
-	dx, dy := m/p.kx, m/p.ky
-	return orb.Bound{Min: orb.Point{b.Min[0] - dx, b.Min[1] - dy}, Max: orb.Point{b.Max[0] + dx, b.Max[1] + dy}}
-}
+// widen returns a bound around b widened by m metres.
+func (p plane) widen(b orb.Bound, m float64) orb.Bound { return p.Widen(b, m) }
 
 func sub(a, b xy) xy        { return xy{a[0] - b[0], a[1] - b[1]} }
 func dot(a, b xy) float64   { return a[0]*b[0] + a[1]*b[1] }

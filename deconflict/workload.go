@@ -80,13 +80,11 @@ func GenerateWorkload(wp WorkloadParams) Workload {
 		c := rnd()
 		r := 150 + rng.Float64()*450
 		n := 8 + rng.IntN(13)
-		ring := make(orb.Ring, 0, n+1)
-		for k := 0; k < n; k++ {
-			a := 2 * math.Pi * float64(k) / float64(n)
-			rr := r * (0.7 + 0.3*rng.Float64())
-			ring = append(ring, p.from(xy{c[0] + rr*math.Cos(a), c[1] + rr*math.Sin(a)}))
+		radii := make([]float64, n)
+		for k := range radii {
+			radii[k] = r * (0.7 + 0.3*rng.Float64())
 		}
-		ring = append(ring, ring[0])
+		ring := p.StarRing(c, radii)
 		from := when()
 		to := from.Add(time.Duration(2+rng.IntN(118)) * time.Hour)
 		w.Areas = append(w.Areas, Area{ID: fmt.Sprintf("area-%06d", i), Name: fmt.Sprintf("area %d", i), Activity: i%2 == 0, Geometry: orb.Polygon{ring}, From: &from, To: &to, Party: "ISR"})

@@ -205,6 +205,9 @@ var (
 	authTag  = []byte("<auth")
 	eventEnd = []byte("</event")
 	authEnd  = []byte("</auth")
+
+	piStart, piEnd           = []byte("<?"), []byte("?>")
+	commentStart, commentEnd = []byte("<!--"), []byte("-->")
 )
 
 func (s *StreamReader) nextXML() ([]byte, error) {
@@ -239,11 +242,11 @@ func (s *StreamReader) nextXML() ([]byte, error) {
 			end = eventEnd
 		case bytes.HasPrefix(rest, authTag) && isDelim(rest[len(authTag)]):
 			end = authEnd
-		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!--")):
+		case bytes.HasPrefix(rest, piStart), bytes.HasPrefix(rest, commentStart):
 			// A declaration, processing instruction or comment: skip it whole.
-			close := []byte("?>")
+			close := piEnd
 			if rest[1] == '!' {
-				close = []byte("-->")
+				close = commentEnd
 			}
 			j := bytes.Index(rest[2:], close)
 			if j < 0 {

@@ -120,6 +120,7 @@ func toMillis(t time.Time) uint64 {
 // hand (no reflection, no intermediate messages) and does not allocate when
 // dst has room.
 func AppendProto(dst []byte, e *Event) []byte {
+	e = validStrings(e)
 	ds := detailSize(&e.Detail)
 	es := eventSize(e, ds)
 	dst = append(dst, Magic)
@@ -130,31 +131,58 @@ func AppendProto(dst []byte, e *Event) []byte {
 // AppendProtoPayload appends e as a bare TakMessage payload (no header), as
 // used on mesh networks after their own header, and in tests.
 func AppendProtoPayload(dst []byte, e *Event) []byte {
+	e = validStrings(e)
 	ds := detailSize(&e.Detail)
 	return appendCotEvent(dst, e, eventSize(e, ds), ds)
 }
 
-// validUTF8 returns s, or a copy with invalid UTF-8 replaced, since a
-// protobuf string must be valid UTF-8 for the receiver to accept the message.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
+// validStrings returns e, or when one of its strings is not valid UTF-8 a
+// copy with the invalid bytes replaced: a protobuf string must be valid UTF-8
+// for the receiver to accept the message. Checking once here lets the
+// appenders below take every string as it is.
+func validStrings(e *Event) *Event {
+	d := &e.Detail
+	ok := utf8.ValidString(e.UID) && utf8.ValidString(e.Type) && utf8.ValidString(e.How) &&
+		utf8.ValidString(e.Access) && utf8.ValidString(e.QoS) && utf8.ValidString(e.Opex) &&
+		utf8.ValidString(e.Caveat) && utf8.ValidString(e.ReleasableTo) && utf8.ValidString(d.XML) &&
+		(d.Contact == nil || utf8.ValidString(d.Contact.Callsign) && utf8.ValidString(d.Contact.Endpoint)) &&
+		(d.Group == nil || utf8.ValidString(d.Group.Name) && utf8.ValidString(d.Group.Role)) &&
+		(d.PrecisionLocation == nil || utf8.ValidString(d.PrecisionLocation.GeoPointSrc) && utf8.ValidString(d.PrecisionLocation.AltSrc)) &&
+		(d.Takv == nil || utf8.ValidString(d.Takv.Device) && utf8.ValidString(d.Takv.Platform) &&
+			utf8.ValidString(d.Takv.OS) && utf8.ValidString(d.Takv.Version))
+	if ok {
+		return e
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	v := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+	c := *e
+	c.UID, c.Type, c.How, c.Access, c.QoS, c.Opex = v(e.UID), v(e.Type), v(e.How), v(e.Access), v(e.QoS), v(e.Opex)
+	c.Caveat, c.ReleasableTo, c.Detail.XML = v(e.Caveat), v(e.ReleasableTo), v(d.XML)
+	if d.Contact != nil {
+		c.Detail.Contact = &Contact{Callsign: v(d.Contact.Callsign), Endpoint: v(d.Contact.Endpoint)}
+	}
+	if d.Group != nil {
+		c.Detail.Group = &Group{Name: v(d.Group.Name), Role: v(d.Group.Role)}
+	}
+	if d.PrecisionLocation != nil {
+		c.Detail.PrecisionLocation = &PrecisionLocation{GeoPointSrc: v(d.PrecisionLocation.GeoPointSrc), AltSrc: v(d.PrecisionLocation.AltSrc)}
+	}
+	if d.Takv != nil {
+		c.Detail.Takv = &Takv{Device: v(d.Takv.Device), Platform: v(d.Takv.Platform), OS: v(d.Takv.OS), Version: v(d.Takv.Version)}
+	}
+	return &c
 }
 
 func sizeString(num protowire.Number, s string) int {
 	if s == "" {
 		return 0
 	}
-	return protowire.SizeTag(num) + protowire.SizeBytes(len(validUTF8(s)))
+	return protowire.SizeTag(num) + protowire.SizeBytes(len(s))
 }
 
 func appendString(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
 	}
-	s = validUTF8(s)
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(len(s)))
 	return append(b, s...)

@@ -85,6 +85,7 @@ func DecodeXML(b []byte) (*Event, error) {
 		if tok == tokEnd {
 			break
 		}
+		base := len(p.store)
 		name, childEmpty, err := p.startTag()
 		if err != nil {
 			return nil, err
@@ -98,6 +99,7 @@ func DecodeXML(b []byte) (*Event, error) {
 			if e.Point, err = pointAttrs(p.attrs); err != nil {
 				return nil, err
 			}
+			p.store = p.store[:base]
 			if !childEmpty {
 				_, err = p.skip(name)
 			}
@@ -106,6 +108,7 @@ func DecodeXML(b []byte) (*Event, error) {
 				err = p.collect("detail")
 			}
 		default:
+			p.store = p.store[:base]
 			if !childEmpty {
 				_, err = p.skip(name)
 			}
@@ -505,8 +508,8 @@ func (p *scanner) each(c *child, fn func(name string, attrs []attr)) {
 	if c.contentHi <= c.contentLo {
 		return
 	}
-	save := p.i
-	defer func() { p.i = save }()
+	save, base := p.i, len(p.store)
+	defer func() { p.i, p.store = save, p.store[:base] }()
 	p.i = c.contentLo
 	for {
 		tok, _, err := p.next(c.name)
@@ -518,6 +521,7 @@ func (p *scanner) each(c *child, fn func(name string, attrs []attr)) {
 			return
 		}
 		fn(name, p.attrs)
+		p.store = p.store[:base]
 		if !empty {
 			if _, err := p.skip(name); err != nil {
 				return

@@ -61,7 +61,7 @@ type scanner struct {
 
 func (p *scanner) reset(s string, base int) {
 	p.s, p.i, p.base = s, 0, base
-	p.attrs = p.attrs[:0]
+	p.attrs = nil
 	p.store = p.store[:0]
 	p.stack = p.stack[:0]
 	p.children = p.children[:0]
@@ -90,6 +90,19 @@ func (p *scanner) skipSpace() int {
 // U+FFFE/U+FFFF (surrogates are already invalid UTF-8).
 func checkChars(s string) (int, bool) {
 	for i := 0; i < len(s); {
+		// Eight printable ASCII bytes at a time: no byte has the high bit
+		// set, and none is below 0x20.
+		for i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if (x|(x-0x2020202020202020))&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x80 {
 			i++
@@ -168,13 +181,14 @@ func (p *scanner) name() (string, error) {
 }
 
 // startTag reads a start tag; p.i is at its '<'. It leaves the attributes in
-// p.attrs and reports whether the element is empty (<x/>).
+// p.attrs (the end of p.store: callers that do not keep them truncate p.store
+// again) and reports whether the element is empty (<x/>).
 func (p *scanner) startTag() (name string, empty bool, err error) {
 	p.i++
 	if name, err = p.name(); err != nil {
 		return "", false, err
 	}
-	p.attrs = p.attrs[:0]
+	lo := len(p.store)
 	for {
 		sp := p.skipSpace()
 		if p.i >= len(p.s) {
@@ -183,10 +197,12 @@ func (p *scanner) startTag() (name string, empty bool, err error) {
 		switch p.s[p.i] {
 		case '>':
 			p.i++
+			p.attrs = p.store[lo:len(p.store):len(p.store)]
 			return name, false, nil
 		case '/':
 			if p.i+1 < len(p.s) && p.s[p.i+1] == '>' {
 				p.i += 2
+				p.attrs = p.store[lo:len(p.store):len(p.store)]
 				return name, true, nil
 			}
 			return "", false, p.errorf(p.i, "expected /> in <%s>", name)
@@ -229,15 +245,15 @@ func (p *scanner) startTag() (name string, empty bool, err error) {
 			return "", false, err
 		}
 		p.i += end + 1
-		if len(p.attrs) >= maxAttrs {
+		if len(p.store)-lo >= maxAttrs {
 			return "", false, p.errorf(at, "more than %d attributes in <%s>", maxAttrs, name)
 		}
-		for _, a := range p.attrs {
+		for _, a := range p.store[lo:] {
 			if a.name == an {
 				return "", false, p.errorf(at, "attribute %s repeated in <%s>", an, name)
 			}
 		}
-		p.attrs = append(p.attrs, attr{an, val})
+		p.store = append(p.store, attr{an, val})
 	}
 }
 
@@ -508,6 +524,8 @@ func (p *scanner) next(parent string) (tok int, text bool, err error) {
 // skip consumes the content and end tag of element name, whose start tag was
 // just read, checking that it is well-formed.
 func (p *scanner) skip(name string) (text bool, err error) {
+	base := len(p.store)
+	defer func() { p.store = p.store[:base] }()
 	p.stack = append(p.stack[:0], name)
 	for len(p.stack) > 0 {
 		tok, t, err := p.next(p.stack[len(p.stack)-1])
@@ -522,6 +540,7 @@ func (p *scanner) skip(name string) (text bool, err error) {
 		text = true
 		at := p.i
 		child, empty, err := p.startTag()
+		p.store = p.store[:base]
 		if err != nil {
 			return text, err
 		}
@@ -546,14 +565,12 @@ func (p *scanner) collect(parent string) error {
 		if tok != tokStart {
 			return nil
 		}
-		c := child{start: p.i}
+		c := child{start: p.i, attrLo: len(p.store)}
 		name, empty, err := p.startTag()
 		if err != nil {
 			return err
 		}
 		c.name = name
-		c.attrLo = len(p.store)
-		p.store = append(p.store, p.attrs...)
 		c.attrHi = len(p.store)
 		c.contentLo = p.i
 		if !empty {

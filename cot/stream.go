@@ -229,6 +229,7 @@ func (s *StreamReader) nextXML() ([]byte, error) {
 		if len(rest) < len(eventTag)+1 {
 			if err := s.fill(len(eventTag) + 1); err != nil {
 				// A message may have begun only if what is left could start one.
+				rest = s.buf[s.lo:s.hi] // fill may have moved it
 				partial := bytes.HasPrefix(eventTag, rest) || bytes.HasPrefix(authTag, rest)
 				if !partial {
 					s.count(s.hi)

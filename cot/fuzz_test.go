@@ -75,15 +75,7 @@ func checkXMLRoundTrip(t *testing.T, e *Event) {
 	if !bytes.Equal(x1, x2) {
 		t.Fatalf("XML round trip not stable:\n%s\n%s", x1, x2)
 	}
-	p := AppendProtoPayload(nil, e2)
-	ref, err := proto.MarshalOptions{Deterministic: true}.Marshal(takMessage(e2))
-	if err != nil || !bytes.Equal(p, ref) {
-		t.Fatalf("AppendProtoPayload differs from protobuf-go (%v):\n%x\n%x", err, p, ref)
-	}
-	e3, _, err := DecodeProto(p)
-	if err != nil {
-		t.Fatalf("our protobuf does not decode: %v", err)
-	}
+	e3, _ := checkProto(t, e2)
 	if preEpoch(e2) {
 		return // protobuf times cannot be before 1970
 	}
@@ -93,6 +85,21 @@ func checkXMLRoundTrip(t *testing.T, e *Event) {
 	if str(e3.Detail) != str(e2.Detail) {
 		t.Fatalf("detail differs after protobuf:\n%s\n%s", str(e2.Detail), str(e3.Detail))
 	}
+}
+
+// checkProto checks AppendProtoPayload(e) against protobuf-go and decodes it.
+func checkProto(t *testing.T, e *Event) (*Event, []byte) {
+	t.Helper()
+	p := AppendProtoPayload(nil, e)
+	ref, err := proto.MarshalOptions{Deterministic: true}.Marshal(takMessage(e))
+	if err != nil || !bytes.Equal(p, ref) {
+		t.Fatalf("AppendProtoPayload differs from protobuf-go (%v):\n%x\n%x", err, p, ref)
+	}
+	back, _, err := DecodeProto(p)
+	if err != nil {
+		t.Fatalf("our protobuf does not decode: %v", err)
+	}
+	return back, p
 }
 
 func preEpoch(e *Event) bool {
@@ -145,15 +152,7 @@ func FuzzDecodeProto(f *testing.F) {
 		if err != nil || e == nil {
 			return
 		}
-		p1 := AppendProtoPayload(nil, e)
-		ref, err := proto.MarshalOptions{Deterministic: true}.Marshal(takMessage(e))
-		if err != nil || !bytes.Equal(p1, ref) {
-			t.Fatalf("AppendProtoPayload differs from protobuf-go (%v):\n%x\n%x", err, p1, ref)
-		}
-		e2, _, err := DecodeProto(p1)
-		if err != nil {
-			t.Fatalf("our protobuf does not decode: %v", err)
-		}
+		e2, p1 := checkProto(t, e)
 		if p2 := AppendProtoPayload(nil, e2); !bytes.Equal(p1, p2) {
 			t.Fatalf("protobuf round trip not stable:\n%x\n%x", p1, p2)
 		}

@@ -30,8 +30,7 @@ func Polyline(uid, name string, line [][2]float64, stroke uint32, remarks string
 func shape(uid, name string, pts [][2]float64, stroke uint32, fill *uint32, remarks string, now, stale time.Time) *Event {
 	blk := newEvent(uid, "u-d-f", "h-e", now, stale)
 	blk.ev.Point.Lat, blk.ev.Point.Lon = center(pts, fill != nil)
-	blk.contact.Callsign = name
-	blk.ev.Detail.Contact = &blk.contact
+	blk.named(name)
 	var b []byte
 	for _, p := range pts {
 		b = append(b, `<link point="`...)
@@ -59,8 +58,7 @@ func Route(uid, name string, line [][2]float64, remarks string, now, stale time.
 	if len(line) > 0 {
 		blk.ev.Point.Lat, blk.ev.Point.Lon = line[0][1], line[0][0]
 	}
-	blk.contact.Callsign = name
-	blk.ev.Detail.Contact = &blk.contact
+	blk.named(name)
 	var b []byte
 	for i, p := range line {
 		b = append(b, `<link uid="`...)
@@ -89,9 +87,14 @@ func Route(uid, name string, line [][2]float64, remarks string, now, stale time.
 func Marker(uid, name, cotType string, lat, lon float64, remarks string, now, stale time.Time) *Event {
 	blk := newEvent(uid, cotType, "h-g-i-g-o", now, stale)
 	blk.ev.Point.Lat, blk.ev.Point.Lon = lat, lon
+	blk.named(name)
+	return blk.setXML(string(appendRemarks(nil, remarks)))
+}
+
+// named gives the item its name, as TAK clients show it: the contact callsign.
+func (blk *eventBlock) named(name string) {
 	blk.contact.Callsign = name
 	blk.ev.Detail.Contact = &blk.contact
-	return blk.setXML(string(appendRemarks(nil, remarks)))
 }
 
 func appendRemarks(b []byte, remarks string) []byte {

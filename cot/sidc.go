@@ -47,5 +47,4 @@ var affiliations = map[byte]byte{
 	'j': 'J', // joker
 	'k': 'K', // faker
 	'o': 'O', // none specified
-	'x': 'U', // other: drawn as unknown
 }

@@ -83,12 +83,26 @@ func (s *StreamReader) Skipped() int64 { return s.skipped }
 // every later call returns the same error. The end of the input gives io.EOF
 // between messages and io.ErrUnexpectedEOF inside one.
 func (s *StreamReader) Next() ([]byte, Format, error) {
+	s.shrink()
 	if s.format == FormatProto {
 		b, err := s.nextProto()
 		return b, FormatProto, err
 	}
 	b, err := s.nextXML()
 	return b, FormatXML, err
+}
+
+// idleBuffer is the buffer size a reader keeps between messages: after a
+// large message the buffer is given back, so that many idle connections that
+// once received one do not hold its memory.
+const idleBuffer = 64 << 10
+
+func (s *StreamReader) shrink() {
+	if len(s.buf) > idleBuffer && s.hi-s.lo <= minRead {
+		nb := make([]byte, minRead*2)
+		n := copy(nb, s.buf[s.lo:s.hi])
+		s.buf, s.lo, s.hi = nb, 0, n
+	}
 }
 
 // fill reads more input into the buffer, keeping buf[lo:hi]; it makes room

@@ -288,3 +288,22 @@ func TestParseAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamShrinks checks that the buffer grown for a large message is
+// given back before the next one.
+func TestStreamShrinks(t *testing.T) {
+	big := `<event uid="a"><point lat="1" lon="2"/><detail><remarks>` + strings.Repeat("x", 1<<20) + `</remarks></detail></event>`
+	s := NewStreamReader(strings.NewReader(big+ev1+ev1), 2<<20)
+	if b, _, err := s.Next(); err != nil || len(b) != len(big) {
+		t.Fatal(len(b), err)
+	}
+	if b, _, err := s.Next(); err != nil || string(b) != ev1 {
+		t.Fatal(string(b), err)
+	}
+	if len(s.buf) > idleBuffer {
+		t.Errorf("buffer of %d bytes kept after a large message", len(s.buf))
+	}
+	if b, _, err := s.Next(); err != nil || string(b) != ev1 {
+		t.Fatal(string(b), err)
+	}
+}

@@ -64,6 +64,9 @@ func isASCII(b []byte) bool {
 // bytes again, and survives the protobuf form unchanged.
 func checkXMLRoundTrip(t *testing.T, e *Event) {
 	x1 := AppendXML(nil, e)
+	if j := indexEventEnd(string(x1)); j != len(x1)-len("</event>") {
+		t.Fatalf("our XML has an event end tag at %d, before its end:\n%s", j, x1)
+	}
 	e2, err := DecodeXML(x1)
 	if err != nil {
 		t.Fatalf("our XML does not decode: %v\n%s", err, x1)

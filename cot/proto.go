@@ -24,7 +24,9 @@ const maxMillis = 253402300799999
 // the message's TakControl (nil when absent). The event is in the same
 // canonical form DecodeXML gives: xmlDetail is parsed (it must be well-formed
 // XML content), a typed field is dropped when xmlDetail also has its element,
-// and the routing views are filled.
+// and the routing views are filled. xmlDetail may not contain the end tag of
+// an event (not even in CDATA or a comment), since XML clients would split the
+// event there.
 func DecodeProto(payload []byte) (*Event, *takproto.TakControl, error) {
 	var m takproto.TakMessage
 	if err := proto.Unmarshal(payload, &m); err != nil {
@@ -83,6 +85,11 @@ func DecodeProto(payload []byte) (*Event, *takproto.TakControl, error) {
 	if x := d.XmlDetail; strings.TrimLeft(x, " \t\r\n") != "" {
 		if at, ok := checkChars(x); !ok {
 			return nil, nil, fmt.Errorf("cot: xmlDetail: %w", &SyntaxError{Offset: at, Msg: "invalid character"})
+		}
+		if j := indexEventEnd(x); j >= 0 {
+			// It would end the event early for XML clients, and what follows
+			// would reach them as an event of its own.
+			return nil, nil, fmt.Errorf("cot: xmlDetail: %w", &SyntaxError{Offset: j, Msg: "</event inside the event"})
 		}
 		p := getScanner(x)
 		defer putScanner(p)

@@ -127,6 +127,7 @@ func TestDecodeProtoErrors(t *testing.T) {
 		"bad xmlDetail":    {bad(&takproto.TakMessage{CotEvent: &takproto.CotEvent{Detail: &takproto.Detail{XmlDetail: "<a><b></a>"}}}), "xmlDetail: cot: malformed xml"},
 		"xmlDetail end":    {bad(&takproto.TakMessage{CotEvent: &takproto.CotEvent{Detail: &takproto.Detail{XmlDetail: "<a/></detail>"}}}), "unexpected end tag </detail>"},
 		"xmlDetail entity": {bad(&takproto.TakMessage{CotEvent: &takproto.CotEvent{Detail: &takproto.Detail{XmlDetail: "<a>&x;</a>"}}}), "invalid entity"},
+		"xmlDetail event":  {bad(&takproto.TakMessage{CotEvent: &takproto.CotEvent{Detail: &takproto.Detail{XmlDetail: "<a><![CDATA[</event><event uid='forged'>]]></a>"}}}), "</event inside the event"},
 		"xmlDetail ctrl":   {bad(&takproto.TakMessage{CotEvent: &takproto.CotEvent{Detail: &takproto.Detail{XmlDetail: "<a>\x00</a>"}}}), "invalid character"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -235,6 +235,9 @@ func TestDecodeErrors(t *testing.T) {
 		"too deep":             {`<event ` + attrs + `>` + pt + `<detail>` + deep + `</detail></event>`, "nested deeper than 64"},
 		"comment with --":      {`<event ` + attrs + `><!-- a -- b -->` + pt + `</event>`, "-- inside a comment"},
 		"late xml declaration": {`<event ` + attrs + `><?xml version="1.0"?>` + pt + `</event>`, "XML declaration not at the start"},
+		"end tag in cdata":     {`<event ` + attrs + `>` + pt + `<detail><remarks><![CDATA[</event><event uid="forged">]]></remarks></detail></event>`, "</event inside the event"},
+		"end tag in comment":   {`<event ` + attrs + `>` + pt + `<detail><!-- </event> --></detail></event>`, "</event inside the event"},
+		"nested event":         {`<event ` + attrs + `>` + pt + `<detail><event></event ></detail></event>`, "</event inside the event"},
 		"bad name":             {`<event ` + attrs + `>` + pt + `<detail><1a/></detail></event>`, "invalid name character"},
 	} {
 		t.Run(name, func(t *testing.T) {

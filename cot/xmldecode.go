@@ -47,7 +47,8 @@ func putScanner(p *scanner) {
 // order, <detail> before <point>, quotes of either kind — and strict in
 // substance: the XML must be well-formed (no document type declarations), the
 // root must be <event> with exactly one <point> carrying lat and lon, numbers
-// and times must parse. Whether the values make sense is Validate's job.
+// and times must parse, and "</event" may appear only as the root's end tag
+// (TAK streams split there). Whether the values make sense is Validate's job.
 func DecodeXML(b []byte) (*Event, error) {
 	if at, ok := checkChars(string(b)); !ok {
 		return nil, &SyntaxError{Offset: at, Msg: "invalid character"}
@@ -117,6 +118,12 @@ func DecodeXML(b []byte) (*Event, error) {
 			return nil, err
 		}
 	}
+	// TAK streams are split after the first "</event": one inside the event
+	// (in a comment, CDATA or a nested element) would let a relayed event
+	// carry a forged one to every XML client.
+	if j := indexEventEnd(s[:p.i]); j >= 0 && j < strings.LastIndex(s[:p.i], "</") {
+		return nil, p.errorf(j, "</event inside the event")
+	}
 	if err := p.misc(); err != nil {
 		return nil, err
 	}
@@ -128,6 +135,27 @@ func DecodeXML(b []byte) (*Event, error) {
 	}
 	p.finishDetail(blk, nil)
 	return e, nil
+}
+
+// indexEventEnd returns the offset of the first end tag of an event in s
+// ("</event" then optional whitespace and '>', where a TAK stream is split),
+// or -1.
+func indexEventEnd(s string) int {
+	off := 0
+	for {
+		j := strings.Index(s[off:], "</event")
+		if j < 0 {
+			return -1
+		}
+		k := off + j + len("</event")
+		for k < len(s) && isSpace(s[k]) {
+			k++
+		}
+		if k < len(s) && s[k] == '>' {
+			return off + j
+		}
+		off += j + 1
+	}
 }
 
 func eventAttrs(e *Event, attrs []attr) error {

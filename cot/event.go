@@ -39,7 +39,9 @@ type Detail struct {
 
 	// XML is every other child element of <detail>, verbatim and in order,
 	// without the <detail> wrapper and without the whitespace between the
-	// elements (the TAK protobuf xmlDetail). It must be well-formed XML content.
+	// elements (the TAK protobuf xmlDetail). Decoders guarantee it is
+	// well-formed XML content without an event end tag; whoever sets it must
+	// keep it so, since AppendXML writes it as it is.
 	XML string
 
 	// The fields below are parsed views of elements that stay in XML but

@@ -238,6 +238,7 @@ func TestDecodeErrors(t *testing.T) {
 		"end tag in cdata":     {`<event ` + attrs + `>` + pt + `<detail><remarks><![CDATA[</event><event uid="forged">]]></remarks></detail></event>`, "</event inside the event"},
 		"end tag in comment":   {`<event ` + attrs + `>` + pt + `<detail><!-- </event> --></detail></event>`, "</event inside the event"},
 		"nested event":         {`<event ` + attrs + `>` + pt + `<detail><event></event ></detail></event>`, "</event inside the event"},
+		"two colons in a name": {`<event a:b:c="1">` + pt + `</event>`, "more than one colon"},
 		"bad name":             {`<event ` + attrs + `>` + pt + `<detail><1a/></detail></event>`, "invalid name character"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -151,7 +151,7 @@ func isNameRune(r rune, first bool) bool {
 
 // name reads an XML name at p.i.
 func (p *scanner) name() (string, error) {
-	start := p.i
+	start, colons := p.i, 0
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		if c < 0x80 {
@@ -161,6 +161,9 @@ func (p *scanner) name() (string, error) {
 			}
 			if !ok {
 				break
+			}
+			if c == ':' {
+				colons++
 			}
 			p.i++
 			continue
@@ -177,7 +180,12 @@ func (p *scanner) name() (string, error) {
 		}
 		return "", p.errorf(p.i, "invalid name character %q", p.s[p.i])
 	}
-	return p.s[start:p.i], nil
+	name := p.s[start:p.i]
+	if colons > 1 {
+		// Namespaces in XML allow one prefix.
+		return "", p.errorf(start, "name %s has more than one colon", truncate(name, 32))
+	}
+	return name, nil
 }
 
 // startTag reads a start tag; p.i is at its '<'. It leaves the attributes in

@@ -131,7 +131,7 @@ func AppendProto(dst []byte, e *Event) []byte {
 	ds := detailSize(&e.Detail)
 	es := eventSize(e, ds)
 	dst = append(dst, Magic)
-	dst = protowire.AppendVarint(dst, uint64(protowire.SizeTag(2)+protowire.SizeBytes(es)))
+	dst = appendVarint(dst, uint64(protowire.SizeTag(2)+protowire.SizeBytes(es)))
 	return appendCotEvent(dst, e, es, ds)
 }
 
@@ -190,8 +190,8 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(len(s)))
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendVarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
@@ -206,8 +206,8 @@ func appendUint(b []byte, num protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+	b = appendTag(b, num, protowire.VarintType)
+	return appendVarint(b, v)
 }
 
 func sizeDouble(num protowire.Number, v float64) int {
@@ -221,7 +221,7 @@ func appendDouble(b []byte, num protowire.Number, v float64) []byte {
 	if math.Float64bits(v) == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	b = appendTag(b, num, protowire.Fixed64Type)
 	return protowire.AppendFixed64(b, math.Float64bits(v))
 }
 
@@ -230,8 +230,22 @@ func sizeMessage(num protowire.Number, n int) int {
 }
 
 func appendMessageHeader(b []byte, num protowire.Number, n int) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendVarint(b, uint64(n))
+	b = appendTag(b, num, protowire.BytesType)
+	return appendVarint(b, uint64(n))
+}
+
+// appendVarint is protowire.AppendVarint for the small values of a CoT
+// message, short enough to be inlined.
+func appendVarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+func appendTag(b []byte, num protowire.Number, typ protowire.Type) []byte {
+	return appendVarint(b, uint64(num)<<3|uint64(typ))
 }
 
 func contactSize(c *Contact) int { return sizeString(1, c.Endpoint) + sizeString(2, c.Callsign) }

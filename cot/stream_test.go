@@ -216,14 +216,6 @@ func TestStreamLimits(t *testing.T) {
 	}
 }
 
-func appendVarint(b []byte, v uint64) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
 // TestStreamLargeEvent reads a 1 MiB event arriving in small reads.
 func TestStreamLargeEvent(t *testing.T) {
 	big := `<event uid="a"><point lat="1" lon="2"/><detail><remarks>` + strings.Repeat("</even ", 1<<17) + `</remarks></detail></event>`

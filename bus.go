@@ -21,3 +21,14 @@ type Bus interface {
 	// returns the sequence of the last event it delivered (or from-1).
 	Replay(ctx context.Context, from uint64, fn func(Event) error) (uint64, error)
 }
+
+// Broadcast carries live messages between instances without storing them:
+// position reports and TAK traffic, which are many, matter only while
+// fresh, and are written to the store behind (tracks) or not at all.
+// Delivery is at most once, and an instance never receives its own
+// broadcasts. A single embedded instance has none.
+type Broadcast interface {
+	Broadcast(name string, data []byte) error
+	// Listen calls fn for every broadcast on name until ctx ends.
+	Listen(ctx context.Context, name string, fn func(data []byte)) error
+}

@@ -424,9 +424,9 @@ func geojsonErrorText(err error) string {
 	return strings.TrimPrefix(jsonErrorText(err), "geojson: ")
 }
 
-// decodeFeatureDoc reads back a feature from the GeoJSON document the
+// DecodeFeatureDoc reads back a feature from the GeoJSON document the
 // Service wrote (Feature.Doc, or an event's data).
-func decodeFeatureDoc(data []byte) (Feature, error) {
+func DecodeFeatureDoc(data []byte) (Feature, error) {
 	var raw struct {
 		ID         string           `json:"id"`
 		Geometry   geojson.Geometry `json:"geometry"`

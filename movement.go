@@ -73,6 +73,10 @@ type Vehicle struct {
 	Plate    string `json:"plate"`
 	Type     string `json:"type"`
 	Markings string `json:"markings,omitempty"`
+	// Tracker is the uid of the TAK device or vehicle tracker that reports
+	// the vehicle's position, so that the live picture can follow the
+	// movement (off route, arrival).
+	Tracker string `json:"tracker,omitempty"`
 }
 
 // Contact is someone to call about a movement.
@@ -244,6 +248,9 @@ func (m *Movement) validate(lim MovementLimits) error {
 	for i, v := range m.Vehicles {
 		if strings.TrimSpace(v.Plate) == "" || strings.TrimSpace(v.Type) == "" {
 			fe.add("vehicles", "vehicle %d needs a plate and a type", i)
+		}
+		if len(v.Tracker) > maxUIDLength {
+			fe.add("vehicles", "vehicle %d: tracker uid at most %d characters", i, maxUIDLength)
 		}
 	}
 	for i, c := range m.Contacts {

@@ -192,7 +192,7 @@ func (s *Service) Apply(ctx context.Context, ev Event) error {
 		}
 		s.index.put(e, ev.Verb == VerbDeleted)
 		if s.opts.Deconflicter != nil {
-			f, err := decodeFeatureDoc(ev.Data)
+			f, err := DecodeFeatureDoc(ev.Data)
 			if err != nil {
 				return err
 			}

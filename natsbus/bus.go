@@ -9,6 +9,7 @@ import (
 	neturl "net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -44,12 +45,19 @@ type Options struct {
 
 // Bus is a connection to JetStream, and the embedded server if it runs one.
 type Bus struct {
-	opts   Options
-	ns     *server.Server
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	log    *slog.Logger
+	opts Options
+	ns   *server.Server
+	nc   *nats.Conn
+	// live is a second connection for broadcasts; it does not echo, so an
+	// instance never receives its own broadcasts back.
+	live *nats.Conn
+	// liveSubs are the listeners, for their drop counts.
+	liveMu      sync.Mutex
+	liveSubs    map[*nats.Subscription]struct{}
+	liveDropped int64
+	js          jetstream.JetStream
+	stream      jetstream.Stream
+	log         *slog.Logger
 }
 
 var _ concord.Bus = (*Bus)(nil)
@@ -115,6 +123,10 @@ func Open(ctx context.Context, opts Options) (*Bus, error) {
 		return nil, concord.Errorf(concord.Unavailable, "cannot connect to NATS at %s: %v", redact(url), err)
 	}
 	b.nc = nc
+	if b.live, err = nats.Connect(url, append(copts, nats.NoEcho(), nats.Name(opts.Name+" live"))...); err != nil {
+		b.Close()
+		return nil, concord.Errorf(concord.Unavailable, "cannot connect to NATS at %s: %v", redact(url), err)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		b.Close()
@@ -312,6 +324,9 @@ func (b *Bus) DeleteStream(ctx context.Context) error {
 // Close drains the connection, then shuts the embedded server down.
 func (b *Bus) Close() error {
 	var err error
+	if b.live != nil {
+		b.live.Close()
+	}
 	if b.nc != nil {
 		if derr := b.nc.Drain(); derr != nil && !errors.Is(derr, nats.ErrConnectionClosed) {
 			err = derr
@@ -340,4 +355,62 @@ func redact(url string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+var _ concord.Broadcast = (*Bus)(nil)
+
+// liveSubject is where broadcasts of name travel: outside the stream's
+// subjects (so that nothing stores them) and under the stream's name (so
+// that deployments and test runs sharing a server never mix).
+func (b *Bus) liveSubject(name string) string { return "live." + b.opts.Stream + "." + name }
+
+// Broadcast sends data to every other instance listening on name, at most
+// once and without storing it (core NATS, not JetStream).
+func (b *Bus) Broadcast(name string, data []byte) error {
+	if err := b.live.Publish(b.liveSubject(name), data); err != nil {
+		return concord.WrapError(concord.Unavailable, err, "the event bus is unavailable")
+	}
+	return nil
+}
+
+// Listen calls fn with every broadcast other instances send on name until
+// ctx ends. fn runs on one goroutine, in arrival order.
+func (b *Bus) Listen(ctx context.Context, name string, fn func(data []byte)) error {
+	sub, err := b.live.Subscribe(b.liveSubject(name), func(m *nats.Msg) { fn(m.Data) })
+	if err != nil {
+		return err
+	}
+	// Broadcasts are bursty (positions); let the client buffer generously
+	// rather than drop.
+	if err := sub.SetPendingLimits(1<<20, 1<<30); err != nil {
+		return err
+	}
+	b.liveMu.Lock()
+	if b.liveSubs == nil {
+		b.liveSubs = map[*nats.Subscription]struct{}{}
+	}
+	b.liveSubs[sub] = struct{}{}
+	b.liveMu.Unlock()
+	<-ctx.Done()
+	b.liveMu.Lock()
+	if d, err := sub.Dropped(); err == nil {
+		b.liveDropped += int64(d)
+	}
+	delete(b.liveSubs, sub)
+	b.liveMu.Unlock()
+	return sub.Unsubscribe()
+}
+
+// BroadcastDropped returns how many broadcasts the listeners of this
+// instance dropped because they fell too far behind.
+func (b *Bus) BroadcastDropped() int64 {
+	b.liveMu.Lock()
+	defer b.liveMu.Unlock()
+	var n int64
+	for sub := range b.liveSubs {
+		if d, err := sub.Dropped(); err == nil {
+			n += int64(d)
+		}
+	}
+	return n + b.liveDropped
 }

@@ -156,6 +156,9 @@ func LoadWith(ctx context.Context, svc *concord.Service, o Options, log *slog.Lo
 	if err := loadMovements(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := loadLiveConvoys(ctx, svc, log); err != nil {
+		return nil, err
+	}
 	if err := loadForceGeneration(ctx, svc); err != nil {
 		return nil, fmt.Errorf("force generation: %w", err)
 	}

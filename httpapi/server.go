@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/cop"
 	"github.com/concord-mission/concord/forcegen"
 	"github.com/concord-mission/concord/pipeline"
 )
@@ -28,8 +29,10 @@ type Options struct {
 	// Pipeline is the aid pipeline service (loaded); nil creates an empty
 	// one.
 	Pipeline *pipeline.Service
-	Bus      concord.Bus
-	Log      *slog.Logger
+	// COP is the live picture (tracks and alerts); nil serves none.
+	COP *cop.Service
+	Bus concord.Bus
+	Log *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
 	// Web is the built web UI (index.html at its root); nil serves none.
@@ -185,6 +188,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/aid/export/events.csv", s.authed(s.exportCSV("events")))
 	m.HandleFunc("GET /api/aid/export/kpis.csv", s.authed(s.exportCSV("kpis")))
 
+	m.HandleFunc("POST /api/tracks", s.authed(s.reportTracks))
+	m.HandleFunc("GET /api/tracks", s.authed(s.listTracks))
+	m.HandleFunc("GET /api/tracks/live", s.authed(s.trackStream))
+	m.HandleFunc("GET /api/tracks/{uid}", s.authed(s.getTrack))
+	m.HandleFunc("GET /api/tracks/{uid}/history", s.authed(s.trackHistory))
+	m.HandleFunc("GET /api/alerts", s.authed(s.listAlerts))
+	m.HandleFunc("GET /api/alerts/{id}", s.authed(s.getAlert))
+	m.HandleFunc("POST /api/alerts/{id}/ack", s.authed(s.ackAlert))
+
 	m.HandleFunc("GET /api/stream", s.authed(s.stream))
 
 	m.HandleFunc("/api/", s.noEndpoint)
@@ -294,7 +306,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
-		if route != "GET /api/stream" {
+		if route != "GET /api/stream" && route != "GET /api/tracks/live" {
 			s.log.Debug("http_request", "request_id", rid, "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
 		}
 	})

@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/cop"
 	"github.com/concord-mission/concord/deconflict"
 	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/natsbus"
 	"github.com/concord-mission/concord/pipeline"
+	"github.com/concord-mission/concord/tak"
 	"github.com/concord-mission/concord/web"
 )
 
@@ -47,10 +49,16 @@ type Main struct {
 	Service *concord.Service
 	// Pipeline is the aid pipeline (consignments, crossings, KPIs).
 	Pipeline *pipeline.Service
-	Hub      *concord.Hub
-	Relay    *concord.Relay
-	API      *httpapi.Server
-	Logins   []demo.Login
+	// COP is the live picture: tracks, geofencing and alerts.
+	COP   *cop.Service
+	Hub   *concord.Hub
+	Relay *concord.Relay
+	API   *httpapi.Server
+	// TAK is the TAK server; TAKCA its certificate authority (nil when the
+	// TLS listener is off).
+	TAK    *tak.Server
+	TAKCA  *tak.CA
+	Logins []demo.Login
 
 	httpSrv   *http.Server
 	httpLn    net.Listener
@@ -118,6 +126,17 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.Pipeline.Load(ctx); err != nil {
 		return fmt.Errorf("load consignments: %w", err)
 	}
+	var broadcast concord.Broadcast
+	if !m.Bus.Embedded() {
+		// Other instances may share the bus: positions travel between them.
+		broadcast = m.Bus
+	}
+	m.COP = cop.New(m.Service, cop.Options{Retention: m.Config.TrackRetention, MaxFuture: m.Config.TrackMaxFuture, DefaultStale: m.Config.StaleAfter,
+		Broadcast: broadcast, Log: m.Log,
+		Geofence: cop.GeofenceOptions{OffRouteM: m.Config.OffRouteM, StaleAfter: m.Config.StaleAfter, EscalateAfter: m.Config.AlertEscalateAfter}})
+	if err := m.COP.Load(ctx); err != nil {
+		return fmt.Errorf("load live picture: %w", err)
+	}
 	m.Hub = concord.NewHub(m.Service.Access())
 	m.Hub.OnEvent = func(ev concord.Event) {
 		rctx, cancel := context.WithTimeout(runCtx, 5*time.Second)
@@ -126,6 +145,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
 		}
 		if err := m.Pipeline.Apply(rctx, ev); err != nil {
+			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
+		}
+		if err := m.COP.Apply(rctx, ev); err != nil {
 			m.Log.Error("apply_event_failed", "subject", ev.Subject(), "id", ev.ID, "err", err)
 		}
 	}
@@ -150,12 +172,23 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.singleton(runCtx, "session-sweep", m.sweepSessions)
 	m.singleton(runCtx, "notification-expiry", m.expireNotifications)
 	m.goRun(func() { m.Service.RunDisclosures(runCtx) })
+	m.goRun(func() { m.COP.RunWriter(runCtx) })
+	m.goRun(func() {
+		if err := m.COP.Listen(runCtx); err != nil && runCtx.Err() == nil {
+			m.Log.Error("track_broadcast_listen_failed", "err", err)
+		}
+	})
+	m.singleton(runCtx, "geofence", m.COP.RunGeofence)
+	m.singleton(runCtx, "alert-escalation", func(ctx context.Context) { m.COP.RunEscalation(ctx, 5*time.Second) })
+	m.singleton(runCtx, "track-prune", func(ctx context.Context) { m.COP.RunPrune(ctx, time.Hour) })
 	if m.Demo && m.Simulate {
 		sim := demo.NewSimulator(m.Service, m.DemoSeed, m.Log)
 		if m.SimEvery > 0 {
 			sim.Every = m.SimEvery
 		}
 		m.singleton(runCtx, "demo-simulator", sim.Run)
+		tsim := demo.NewTrackSimulator(m.Service, m.COP, m.DemoSeed, m.Log)
+		m.singleton(runCtx, "demo-track-simulator", tsim.Run)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -168,8 +201,32 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concord_outbox_pending", Help: "Events in the last outbox batch (publish lag)."},
 			func() float64 { return float64(m.Relay.Pending()) }),
 	)
+	copStat := func(f func(cop.Stats) int64) func() float64 {
+		return func() float64 { return float64(f(m.COP.Stats())) }
+	}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_track_reports_accepted_total", Help: "Position reports accepted (all sources)."},
+			copStat(func(s cop.Stats) int64 { return s.Accepted })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_track_reports_rejected_total", Help: "Position reports refused as invalid or unauthorised, or dropped from the history while the store was unavailable."},
+			copStat(func(s cop.Stats) int64 { return s.Rejected })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_track_reports_written_total", Help: "Position reports written to the store's history."},
+			copStat(func(s cop.Stats) int64 { return s.Written })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concord_track_reports_pending", Help: "Position reports waiting to be written to the store."},
+			copStat(func(s cop.Stats) int64 { return s.Pending })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_alerts_raised_total", Help: "Alerts the geofencer stored on this instance."},
+			copStat(func(s cop.Stats) int64 { return s.Alerts })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_alert_write_failures_total", Help: "Failed attempts to store alerts."},
+			copStat(func(s cop.Stats) int64 { return s.AlertWriteFailures })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concord_geofence_backlog", Help: "Batches of reports waiting for the geofencer."},
+			copStat(func(s cop.Stats) int64 { return s.GeofenceBacklog })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_broadcast_dropped_total", Help: "Broadcasts (positions, TAK traffic) from other instances dropped because this instance fell behind."},
+			func() float64 { return float64(m.Bus.BroadcastDropped()) }),
+	)
+	if err := m.openTAK(ctx, reg); err != nil {
+		return err
+	}
 	m.API = httpapi.New(httpapi.Options{
-		Service: m.Service, Pipeline: m.Pipeline, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
+		Service: m.Service, Pipeline: m.Pipeline, COP: m.COP, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
 		MaxBodyBytes: m.Config.MaxBodyBytes, SessionTTL: m.Config.SessionTTL, SecureCookies: m.Config.SecureCookies,
 		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, BasemapAttribution: m.Config.BasemapAttrib, Ready: m.ready,
 	})
@@ -188,7 +245,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			m.Log.Error("http_serve_failed", "err", err)
 		}
 	})
-	m.Log.Info("concord_started", "url", m.URL(), "data_dir", m.Config.DataDir, "bus", busName(m.Bus))
+	m.Log.Info("concord_started", "url", m.URL(), "tak", addrString(m.TAK.Addr()), "tak_tls", addrString(m.TAK.TLSAddr()), "data_dir", m.Config.DataDir, "bus", busName(m.Bus))
 	return nil
 }
 
@@ -326,6 +383,9 @@ func (m *Main) close() error {
 	} else if m.httpLn != nil {
 		m.httpLn.Close()
 	}
+	if m.TAK != nil {
+		m.TAK.Close()
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}
@@ -371,4 +431,11 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
 }

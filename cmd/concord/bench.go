@@ -33,6 +33,8 @@ var benchmarks = map[string]func(ctx context.Context, args []string, stdout, std
 	"stores":     benchStores,
 	"cluster":    benchCluster,
 	"deconflict": benchDeconflict,
+	"tak":        benchTAK,
+	"geofence":   benchGeofence,
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,7 +57,7 @@ func benchSystem(ctx context.Context, stderr io.Writer, keep bool) (*Main, func(
 	}
 	m := NewMain()
 	m.Config.DataDir = dir
-	m.Config.HTTPAddr = "127.0.0.1:0"
+	m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	m.Config.MaxBodyBytes = 8 << 20
 	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m.Demo, m.Simulate = true, false

@@ -26,6 +26,7 @@ func bootBench(ctx context.Context, stderr io.Writer, configure func(*Main)) (*M
 	}
 	m := NewMain()
 	m.Config.DataDir, m.Config.HTTPAddr, m.Config.MaxBodyBytes = dir, "127.0.0.1:0", 8<<20
+	m.Config.TAKAddr, m.Config.TAKTLSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	m.Demo, m.Simulate = true, false
 	if configure != nil {

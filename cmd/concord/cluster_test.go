@@ -20,7 +20,7 @@ import (
 // serveWith starts concord serve with extra flags and returns the process.
 func serveWith(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
-	return serveArgs(t, bin, append([]string{"serve", "--http-addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	return serveArgs(t, bin, append([]string{"serve", "--http-addr", "127.0.0.1:0", "--tak-addr", "127.0.0.1:0", "--tak-tls-addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
 }
 
 // TestInstancesActAsOne runs three concord instances on one PostgreSQL

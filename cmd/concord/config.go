@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -19,26 +20,32 @@ import (
 // then CONCORD_* environment variables, then the optional config file, then
 // these defaults, which run with zero configuration.
 type Config struct {
-	HTTPAddr      string
-	TAKAddr       string
-	DataDir       string
-	NATSURL       string
-	NATSCreds     string
-	NATSTLSCA     string
-	NATSTLSCert   string
-	NATSTLSKey    string
-	NATSReplicas  int
-	NATSStream    string
-	PostgresURL   string
-	LogFormat     string
-	LogLevel      string
-	MaxBodyBytes  int64
-	SessionTTL    time.Duration
-	SecureCookies bool
-	BasemapURL    string
-	BasemapAttrib string
-	Exercise      string
-	ConfigFile    string
+	HTTPAddr string
+	TAKAddr  string
+	// TAK server.
+	TAKTLSAddr        string
+	TAKCADir          string
+	TAKHosts          string
+	TAKMaxEventBytes  int
+	TAKAnonymousParty string
+	DataDir           string
+	NATSURL           string
+	NATSCreds         string
+	NATSTLSCA         string
+	NATSTLSCert       string
+	NATSTLSKey        string
+	NATSReplicas      int
+	NATSStream        string
+	PostgresURL       string
+	LogFormat         string
+	LogLevel          string
+	MaxBodyBytes      int64
+	SessionTTL        time.Duration
+	SecureCookies     bool
+	BasemapURL        string
+	BasemapAttrib     string
+	Exercise          string
+	ConfigFile        string
 
 	// Deconfliction rules.
 	BufferM           float64
@@ -47,20 +54,30 @@ type Config struct {
 	LeadTime          time.Duration
 	EmergencyLeadTime time.Duration
 	MaxRouteKm        float64
+
+	// Live picture.
+	TrackRetention     time.Duration
+	TrackMaxFuture     time.Duration
+	StaleAfter         time.Duration
+	OffRouteM          float64
+	AlertEscalateAfter time.Duration
 }
 
 // defaultConfig returns the zero-configuration defaults.
 func defaultConfig() Config {
 	return Config{
-		HTTPAddr:     "127.0.0.1:8080",
-		TAKAddr:      "127.0.0.1:8087",
-		DataDir:      "concord-data",
-		NATSReplicas: 1,
-		NATSStream:   "CONCORD",
-		LogFormat:    "text",
-		LogLevel:     "info",
-		MaxBodyBytes: 1 << 20,
-		SessionTTL:   12 * time.Hour,
+		HTTPAddr:         "127.0.0.1:8080",
+		TAKAddr:          "127.0.0.1:8087",
+		TAKTLSAddr:       "127.0.0.1:8089",
+		TAKHosts:         "localhost,127.0.0.1",
+		TAKMaxEventBytes: 2 << 20,
+		DataDir:          "concord-data",
+		NATSReplicas:     1,
+		NATSStream:       "CONCORD",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		MaxBodyBytes:     1 << 20,
+		SessionTTL:       12 * time.Hour,
 
 		BufferM:           250,
 		CorridorCapacity:  3,
@@ -68,13 +85,24 @@ func defaultConfig() Config {
 		LeadTime:          48 * time.Hour,
 		EmergencyLeadTime: 24 * time.Hour,
 		MaxRouteKm:        300,
+
+		TrackRetention:     7 * 24 * time.Hour,
+		TrackMaxFuture:     10 * time.Minute,
+		StaleAfter:         5 * time.Minute,
+		OffRouteM:          500,
+		AlertEscalateAfter: 10 * time.Minute,
 	}
 }
 
 // register binds the common flags to c.
 func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (host:port; port 0 picks a free port)")
-	fs.StringVar(&c.TAKAddr, "tak-addr", c.TAKAddr, "TAK (Cursor-on-Target) listen address")
+	fs.StringVar(&c.TAKAddr, "tak-addr", c.TAKAddr, "TAK (Cursor-on-Target) plain TCP listen address; \"off\" disables it")
+	fs.StringVar(&c.TAKTLSAddr, "tak-tls-addr", c.TAKTLSAddr, "TAK listen address over TLS with client certificates; \"off\" disables it")
+	fs.StringVar(&c.TAKCADir, "tak-ca-dir", c.TAKCADir, "directory of the TAK certificate authority (default: tak/ in the data directory; share it between instances)")
+	fs.StringVar(&c.TAKHosts, "tak-hosts", c.TAKHosts, "comma-separated host names and addresses devices use to reach the TAK server (server certificate, data packages)")
+	fs.IntVar(&c.TAKMaxEventBytes, "tak-max-event-bytes", c.TAKMaxEventBytes, "largest CoT event accepted; a larger one closes the connection")
+	fs.StringVar(&c.TAKAnonymousParty, "tak-anonymous-party", c.TAKAnonymousParty, "let plain-TCP devices without <auth> in, receive-only, as this party (empty: refuse them)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded database and event stream")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "external NATS server or cluster URL(s); empty runs NATS in-process")
 	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file for --nats-url")
@@ -99,6 +127,11 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.LeadTime, "lead-time", c.LeadTime, "notice a movement needs before departure")
 	fs.DurationVar(&c.EmergencyLeadTime, "emergency-lead-time", c.EmergencyLeadTime, "notice an emergency movement needs")
 	fs.Float64Var(&c.MaxRouteKm, "max-route-km", c.MaxRouteKm, "longest movement route accepted")
+	fs.DurationVar(&c.TrackRetention, "track-retention", c.TrackRetention, "how long track history is kept")
+	fs.DurationVar(&c.TrackMaxFuture, "track-max-future", c.TrackMaxFuture, "how far ahead of the clock a position report may be dated")
+	fs.DurationVar(&c.StaleAfter, "stale-after", c.StaleAfter, "how long a track may stay silent before it is stale")
+	fs.Float64Var(&c.OffRouteM, "off-route-m", c.OffRouteM, "how far (metres) a convoy may stray from its approved route before an alert")
+	fs.DurationVar(&c.AlertEscalateAfter, "alert-escalate-after", c.AlertEscalateAfter, "how long an urgent alert may stay unacknowledged before it is escalated")
 }
 
 // parse applies flags > env > file to c.
@@ -115,7 +148,10 @@ var streamName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var errs []error
-	for name, addr := range map[string]string{"--http-addr": c.HTTPAddr, "--tak-addr": c.TAKAddr} {
+	for name, addr := range map[string]string{"--http-addr": c.HTTPAddr, "--tak-addr": c.TAKAddr, "--tak-tls-addr": c.TAKTLSAddr} {
+		if name != "--http-addr" && addr == "off" {
+			continue
+		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s %q: must be host:port", name, addr))
 		}
@@ -164,6 +200,27 @@ func (c Config) Validate() error {
 	if c.LeadTime < 0 || c.EmergencyLeadTime < 0 || c.EmergencyLeadTime > c.LeadTime {
 		errs = append(errs, errors.New("--lead-time and --emergency-lead-time must not be negative, and the emergency one not longer"))
 	}
+	if c.TAKMaxEventBytes < 1<<20 || c.TAKMaxEventBytes > 64<<20 {
+		errs = append(errs, fmt.Errorf("--tak-max-event-bytes %d: must be 1 MiB to 64 MiB", c.TAKMaxEventBytes))
+	}
+	if len(c.takHosts()) == 0 {
+		errs = append(errs, errors.New("--tak-hosts must name at least one host"))
+	}
+	if c.TrackRetention < time.Hour {
+		errs = append(errs, fmt.Errorf("--track-retention %s: must be at least 1h", c.TrackRetention))
+	}
+	if c.TrackMaxFuture < 0 || c.TrackMaxFuture > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("--track-max-future %s: must be 0 to 24h", c.TrackMaxFuture))
+	}
+	if c.StaleAfter < 10*time.Second {
+		errs = append(errs, fmt.Errorf("--stale-after %s: must be at least 10s", c.StaleAfter))
+	}
+	if c.OffRouteM < 10 || c.OffRouteM > 50000 {
+		errs = append(errs, fmt.Errorf("--off-route-m %g: must be 10 to 50000", c.OffRouteM))
+	}
+	if c.AlertEscalateAfter < time.Second {
+		errs = append(errs, fmt.Errorf("--alert-escalate-after %s: must be at least 1s", c.AlertEscalateAfter))
+	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("--session-ttl %s: must be at least 1m", c.SessionTTL))
 	}
@@ -198,6 +255,11 @@ func (c Config) Dump() []string {
 	return []string{
 		"http-addr " + c.HTTPAddr,
 		"tak-addr " + c.TAKAddr,
+		"tak-tls-addr " + c.TAKTLSAddr,
+		"tak-ca-dir " + c.TAKCADir,
+		"tak-hosts " + c.TAKHosts,
+		fmt.Sprintf("tak-max-event-bytes %d", c.TAKMaxEventBytes),
+		"tak-anonymous-party " + c.TAKAnonymousParty,
 		"data-dir " + c.DataDir,
 		"nats-url " + maskURL(c.NATSURL),
 		"nats-creds " + c.NATSCreds,
@@ -220,6 +282,11 @@ func (c Config) Dump() []string {
 		"lead-time " + c.LeadTime.String(),
 		"emergency-lead-time " + c.EmergencyLeadTime.String(),
 		fmt.Sprintf("max-route-km %g", c.MaxRouteKm),
+		"track-retention " + c.TrackRetention.String(),
+		"track-max-future " + c.TrackMaxFuture.String(),
+		"stale-after " + c.StaleAfter.String(),
+		fmt.Sprintf("off-route-m %g", c.OffRouteM),
+		"alert-escalate-after " + c.AlertEscalateAfter.String(),
 	}
 }
 
@@ -248,4 +315,23 @@ func maskURL(raw string) string {
 		parts[i] = u.String()
 	}
 	return strings.Join(parts, ",")
+}
+
+// takHosts returns the TAK host names.
+func (c Config) takHosts() []string {
+	var out []string
+	for _, h := range strings.Split(c.TAKHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// takCADir returns the directory of the TAK certificate authority.
+func (c Config) takCADir() string {
+	if c.TAKCADir != "" {
+		return c.TAKCADir
+	}
+	return filepath.Join(c.DataDir, "tak")
 }

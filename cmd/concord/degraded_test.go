@@ -11,7 +11,7 @@ import (
 
 func TestNATSUnreachableAtStart(t *testing.T) {
 	m := NewMain()
-	m.Config.HTTPAddr, m.Config.DataDir = "127.0.0.1:0", t.TempDir()
+	m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr, m.Config.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	m.Config.NATSURL = "nats://127.0.0.1:1"
 	err := m.Open(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot connect to NATS at nats://127.0.0.1:1") {
@@ -21,7 +21,7 @@ func TestNATSUnreachableAtStart(t *testing.T) {
 
 func TestPostgresUnreachableAtStart(t *testing.T) {
 	m := NewMain()
-	m.Config.HTTPAddr, m.Config.DataDir = "127.0.0.1:0", t.TempDir()
+	m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr, m.Config.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	m.Config.PostgresURL = "postgres://concord:secret@127.0.0.1:1/concord?connect_timeout=2"
 	err := m.Open(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot connect to PostgreSQL") || strings.Contains(err.Error(), "secret") {

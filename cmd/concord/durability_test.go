@@ -70,7 +70,7 @@ type process struct {
 
 func serve(t *testing.T, bin, dataDir string) *process {
 	t.Helper()
-	return serveArgs(t, bin, "serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--log-level", "warn")
+	return serveArgs(t, bin, "serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--tak-addr", "127.0.0.1:0", "--tak-tls-addr", "127.0.0.1:0", "--log-level", "warn")
 }
 
 // serveArgs starts concord with args and waits for the URL it prints.

@@ -19,7 +19,7 @@ import (
 // whole server handler (auth, access layer, store, GeoJSON encoding).
 func BenchmarkListFeaturesHTTP(b *testing.B) {
 	m := NewMain()
-	m.Config.HTTPAddr = "127.0.0.1:0"
+	m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	m.Config.DataDir = b.TempDir()
 	m.Demo, m.Simulate = true, false
 	ctx := context.Background()

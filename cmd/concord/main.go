@@ -63,11 +63,14 @@ Commands:
   aid import       import consignments or stage events from a CSV file (HXL-tagged or named
                    columns), all or nothing unless --valid-only, with progress
   aid export       write consignments, stage events or daily KPIs as HXL-tagged CSV
+  tak enroll       issue a TAK client certificate for an account and write the data package
+                   (.zip) a device imports to connect over TLS
+  sim tak          connect N simulated TAK devices to a TAK server, like real clients
   backup           write a consistent copy of the embedded database while running
   db grant-analyst create a PostgreSQL login that sees what one party may see (QGIS, psql)
   db revoke-analyst remove such a login
   config           print the effective configuration (secrets masked)
-  bench <name>     run a benchmark against a fresh temporary system (features, stream)
+  bench <name>     run a benchmark (features, stream, stores, cluster, deconflict, tak, geofence)
   version          print the version
 
 Every command takes the common flags (see "concord serve -h"); each flag has
@@ -82,7 +85,7 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token" || cmd == "db" || cmd == "aid") && len(rest) > 0 {
+	if (cmd == "party" || cmd == "group" || cmd == "user" || cmd == "token" || cmd == "db" || cmd == "aid" || cmd == "tak" || cmd == "sim") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -110,6 +113,10 @@ func run(ctx context.Context, stop func(), args []string, stdin io.Reader, stdou
 		return cmdAidImport(ctx, rest, stdout, stderr)
 	case "aid export":
 		return cmdAidExport(ctx, rest, stdout, stderr)
+	case "tak enroll":
+		return cmdTAKEnroll(ctx, rest, stdout, stderr)
+	case "sim tak":
+		return cmdSimTAK(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "config":
@@ -185,6 +192,7 @@ func cmdServe(ctx context.Context, stop func(), args []string, stdout, stderr io
 		fs.BoolVar(&reset, "reset", false, "delete the demo data directory first and start from a fresh scenario")
 		fs.BoolVar(&noSim, "no-sim", false, "load the scenario but run no simulators")
 		fs.DurationVar(&simEvery, "sim-every", 20*time.Second, "pause between two simulated changes")
+		fs.IntVar(&m.DemoAidDays, "aid-days", m.DemoAidDays, "days of aid pipeline history the scenario generates")
 	}
 	if err := parse(fs, &m.Config, args); err != nil {
 		return err

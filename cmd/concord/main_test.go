@@ -87,7 +87,7 @@ func TestNewerSchemaIsRefusedAtStart(t *testing.T) {
 		s.m.Close()
 	}
 	m := NewMain()
-	m.Config.DataDir, m.Config.HTTPAddr = dir, "127.0.0.1:0"
+	m.Config.DataDir, m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	err := m.Open(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "newer than this binary") {
 		t.Fatalf("start on a newer schema: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
+	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/httpapi"
 )
 
@@ -139,6 +140,23 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID, nil)
 	wfp.must(200, "GET", "/api/site-notifications/"+sn.ID+"/disclosures", nil)
 	wfp.must(200, "POST", "/api/site-notifications/"+sn.ID+"/reconfirm", nil)
+	// Live picture: a PAK unit reported into the perimeter buffer zone.
+	rep := as(s.login("pak.reporter"))
+	now := time.Now()
+	in := demo.M(31.45, 0.95)
+	rep.must(202, "POST", "/api/tracks", []any{report("PAK-OA1", 34.40, 31.40, now), report("PAK-OA2", in.Lon(), in.Lat(), now)})
+	rep.must(400, "POST", "/api/tracks", []any{report("PAK-OA1", 34.40, 95, now)})
+	pak.must(200, "GET", "/api/tracks?type=a-f&current=true", nil)
+	pak.must(400, "GET", "/api/tracks?current=maybe", nil)
+	pak.must(200, "GET", "/api/tracks/PAK-OA1", nil)
+	pak.must(404, "GET", "/api/tracks/none", nil)
+	pak.must(200, "GET", "/api/tracks/PAK-OA1/history", nil)
+	alert := cmcc.waitAlert("type=enter", func(a alertOut) bool { return a.TrackUID == "PAK-OA2" })
+	pak.must(200, "GET", "/api/alerts?status=open&severity=critical", nil)
+	pak.must(400, "GET", "/api/alerts?severity=urgent", nil)
+	pak.must(200, "GET", "/api/alerts/"+alert.ID, nil)
+	pak.must(200, "POST", "/api/alerts/"+alert.ID+"/ack", map[string]any{"note": "patrol recalled"})
+	cmcc.must(409, "POST", "/api/alerts/"+alert.ID+"/ack", map[string]any{})
 	// Force generation.
 	planner := as(s.login("cmcc.planner"))
 	var fb struct {

@@ -1,0 +1,540 @@
+package cop
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/concord-mission/concord"
+)
+
+// broadcastTracks is the broadcast name of position batches.
+const broadcastTracks = "tracks"
+
+// Options tune the service. The zero value works.
+type Options struct {
+	// Retention is how long track history is kept; default 7 days.
+	Retention time.Duration
+	// MaxFuture is how far ahead of the clock a report may be dated
+	// (device clock skew); default 10 minutes.
+	MaxFuture time.Duration
+	// DefaultStale is how long a report stays current when it does not say;
+	// default 5 minutes.
+	DefaultStale time.Duration
+	// FlushEvery is how often reports are written to the store; default
+	// 250 ms.
+	FlushEvery time.Duration
+	// MaxBatch bounds one call to Report; default 10,000.
+	MaxBatch int
+	// Geofence configures the geofencer and alerts.
+	Geofence GeofenceOptions
+	// Broadcast, when set, shares reports with the other instances.
+	Broadcast concord.Broadcast
+	Log       *slog.Logger
+}
+
+// Service is the live picture's application service.
+type Service struct {
+	core  *concord.Service
+	store concord.Store
+	opts  Options
+	log   *slog.Logger
+
+	mu     sync.RWMutex
+	tracks map[string]*concord.Track
+	// trackers maps a tracker uid to the movement in progress it follows.
+	trackers map[string]string
+
+	pendMu  sync.Mutex
+	pending []concord.Track
+
+	feedMu sync.RWMutex
+	feeds  []func([]concord.Track)
+
+	watchMu  sync.RWMutex
+	watchers map[*Watcher]struct{}
+
+	fence *geofencer
+
+	accepted, rejected, written, writeFailures, broadcastFailures atomic.Int64
+}
+
+// New returns the service; call Load before serving.
+func New(core *concord.Service, opts Options) *Service {
+	if opts.Retention <= 0 {
+		opts.Retention = 7 * 24 * time.Hour
+	}
+	if opts.MaxFuture <= 0 {
+		opts.MaxFuture = 10 * time.Minute
+	}
+	if opts.DefaultStale <= 0 {
+		opts.DefaultStale = 5 * time.Minute
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = 250 * time.Millisecond
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 10000
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{core: core, store: core.Store(), opts: opts, log: opts.Log,
+		tracks: map[string]*concord.Track{}, trackers: map[string]string{}, watchers: map[*Watcher]struct{}{}}
+	s.fence = newGeofencer(s, opts.Geofence)
+	return s
+}
+
+// Load reads the latest state of every track and the movements in
+// progress from the store.
+func (s *Service) Load(ctx context.Context) error {
+	since := s.core.Now().Add(-s.opts.Retention)
+	after := ""
+	for {
+		ts, err := s.store.Tracks(ctx, concord.TrackQuery{After: after, UpdatedSince: since, Limit: 5000})
+		if err != nil {
+			return fmt.Errorf("load tracks: %w", err)
+		}
+		s.mu.Lock()
+		for i := range ts {
+			t := ts[i]
+			s.tracks[t.UID] = &t
+		}
+		s.mu.Unlock()
+		if len(ts) < 5000 {
+			break
+		}
+		after = ts[len(ts)-1].UID
+	}
+	after = ""
+	for {
+		rs, err := s.store.Records(ctx, concord.RecordQuery{Kind: "movement", Statuses: []string{string(concord.MovementInProgress)}, After: after, Limit: 2000})
+		if err != nil {
+			return fmt.Errorf("load movements in progress: %w", err)
+		}
+		for _, r := range rs {
+			s.putMovement(r.Data)
+		}
+		if len(rs) < 2000 {
+			break
+		}
+		after = rs[len(rs)-1].ID
+	}
+	return s.fence.load(ctx)
+}
+
+// Feed registers fn to receive every fresh report, whoever may see it,
+// after it is accepted here or on another instance. It is for trusted
+// in-process consumers (the TAK router) that apply Directory.CanSee
+// themselves; fn must not block.
+func (s *Service) Feed(fn func([]concord.Track)) {
+	s.feedMu.Lock()
+	s.feeds = append(s.feeds, fn)
+	s.feedMu.Unlock()
+}
+
+// canReport checks that v may send position reports.
+func (s *Service) canReport(v concord.Viewer) error {
+	if !v.CanWrite() {
+		return concord.Errorf(concord.Forbidden, "your role may not report positions")
+	}
+	if !v.IsSystem() {
+		if _, ok := s.core.Access().Directory().Party(v.Party); !ok {
+			return concord.Errorf(concord.Forbidden, "your party %s is not part of the mission", v.Party)
+		}
+	}
+	return nil
+}
+
+// Report accepts position reports from v, all or none: every report is
+// checked (ranges, times, marking, who owns the uid) before any is kept.
+// Source says how they arrived ("http", "tak", "sim").
+func (s *Service) Report(ctx context.Context, v concord.Viewer, source string, in []concord.Track) error {
+	if err := s.canReport(v); err != nil {
+		return err
+	}
+	if len(in) == 0 {
+		return concord.Errorf(concord.Invalid, "no position reports")
+	}
+	if len(in) > s.opts.MaxBatch {
+		return concord.Errorf(concord.TooLarge, "at most %d position reports at once, got %d", s.opts.MaxBatch, len(in))
+	}
+	if err := s.core.CheckWritable(); err != nil {
+		return err
+	}
+	now := s.core.Now().UTC()
+	d := s.core.Access().Directory()
+	coord := s.core.IsCoordinator(v) || v.IsSystem()
+	var fields []concord.FieldError
+	out := make([]concord.Track, len(in))
+	s.mu.RLock()
+	for i := range in {
+		t := in[i]
+		prefix := ""
+		if len(in) > 1 {
+			prefix = fmt.Sprintf("[%d] ", i)
+		}
+		bad := func(err error) {
+			if e, ok := err.(*concord.Error); ok && len(e.Fields) > 0 {
+				for _, f := range e.Fields {
+					fields = append(fields, concord.FieldError{Field: prefix + f.Field, Reason: f.Reason})
+				}
+				return
+			}
+			fields = append(fields, concord.FieldError{Field: prefix + "report", Reason: err.Error()})
+		}
+		if t.Callsign == "" {
+			t.Callsign = t.UID
+		}
+		if t.Stale.IsZero() && !t.Time.IsZero() {
+			t.Stale = t.Time.Add(s.opts.DefaultStale)
+		}
+		t.Time, t.Stale = t.Time.UTC().Truncate(time.Millisecond), t.Stale.UTC().Truncate(time.Millisecond)
+		t.Source, t.SourceUser, t.Received = source, v.Username, now
+		t.SIDC = SIDC(t.Type)
+		if err := t.Validate(now, s.opts.MaxFuture); err != nil {
+			bad(err)
+			continue
+		}
+		if t.Marking.Owner == "" {
+			t.Marking = concord.Marking{Owner: v.Party, Rel: defaultRel(d, v.Party)}
+		}
+		m, err := d.NormalizeMarking(t.Marking)
+		if err != nil {
+			bad(err)
+			continue
+		}
+		t.Marking = m
+		if m.Owner != v.Party && !coord {
+			fields = append(fields, concord.FieldError{Field: prefix + "marking.owner", Reason: fmt.Sprintf("you report for %s, not %s", v.Party, m.Owner)})
+			continue
+		}
+		if cur := s.tracks[t.UID]; cur != nil && cur.Marking.Owner != m.Owner && !coord {
+			fields = append(fields, concord.FieldError{Field: prefix + "uid", Reason: fmt.Sprintf("track %s belongs to %s", t.UID, cur.Marking.Owner)})
+			continue
+		}
+		t.MovementID = s.trackers[t.UID]
+		out[i] = t
+	}
+	s.mu.RUnlock()
+	if len(fields) > 0 {
+		s.rejected.Add(int64(len(in)))
+		msg := fmt.Sprintf("position report refused: %s: %s", fields[0].Field, fields[0].Reason)
+		if len(fields) > 1 {
+			msg = fmt.Sprintf("position reports refused: %d problems, first %s: %s", len(fields), fields[0].Field, fields[0].Reason)
+		}
+		return concord.InvalidFields(msg, fields)
+	}
+	s.accepted.Add(int64(len(out)))
+	s.pendMu.Lock()
+	s.pending = append(s.pending, out...)
+	s.pendMu.Unlock()
+	if b := s.opts.Broadcast; b != nil {
+		data, err := json.Marshal(out)
+		if err == nil {
+			err = b.Broadcast(broadcastTracks, data)
+		}
+		if err != nil {
+			s.broadcastFailures.Add(1)
+		}
+	}
+	s.apply(out)
+	return nil
+}
+
+// defaultRel is the release of a party's reports that do not say: the
+// party's communities (a contingent's tracks go to the force).
+func defaultRel(d *concord.Directory, party string) []string {
+	p, ok := d.Party(party)
+	if !ok {
+		return []string{}
+	}
+	return slices.Clone(p.Groups)
+}
+
+// apply makes reports current here and hands the fresh ones (newer than
+// what is known of their uid) to feeds, watchers and the geofencer.
+func (s *Service) apply(ts []concord.Track) {
+	fresh := make([]concord.Track, 0, len(ts))
+	prev := make([]*concord.Marking, 0, len(ts))
+	s.mu.Lock()
+	for i := range ts {
+		t := ts[i]
+		cur := s.tracks[t.UID]
+		if cur != nil && t.Time.Before(cur.Time) {
+			continue
+		}
+		if cur != nil && !cur.Marking.Equal(t.Marking) {
+			m := cur.Marking
+			prev = append(prev, &m)
+		} else {
+			prev = append(prev, nil)
+		}
+		if t.MovementID == "" {
+			t.MovementID = s.trackers[t.UID]
+		}
+		s.tracks[t.UID] = &t
+		fresh = append(fresh, t)
+	}
+	s.mu.Unlock()
+	if len(fresh) == 0 {
+		return
+	}
+	s.feedMu.RLock()
+	for _, fn := range s.feeds {
+		fn(fresh)
+	}
+	s.feedMu.RUnlock()
+	s.notifyWatchers(fresh, prev)
+	s.fence.offer(fresh)
+}
+
+// Listen applies the reports other instances broadcast until ctx ends.
+func (s *Service) Listen(ctx context.Context) error {
+	b := s.opts.Broadcast
+	if b == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return b.Listen(ctx, broadcastTracks, func(data []byte) {
+		var ts []concord.Track
+		if err := json.Unmarshal(data, &ts); err != nil {
+			s.log.Warn("broadcast_decode_failed", "name", broadcastTracks, "err", err)
+			return
+		}
+		s.apply(ts)
+	})
+}
+
+// RunWriter writes accepted reports to the store every FlushEvery until ctx
+// ends, then writes what is left.
+func (s *Service) RunWriter(ctx context.Context) {
+	t := time.NewTicker(s.opts.FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.Flush(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			s.Flush(ctx)
+		}
+	}
+}
+
+// maxPending bounds reports waiting for the store; beyond it the oldest
+// are dropped from the history (and counted) rather than exhaust memory.
+const maxPending = 2_000_000
+
+// Flush writes every accepted report to the store now.
+func (s *Service) Flush(ctx context.Context) {
+	s.pendMu.Lock()
+	batch := s.pending
+	s.pending = nil
+	s.pendMu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	// Writers lock rows in uid order, so that instances never deadlock.
+	slices.SortStableFunc(batch, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
+	const chunk = 5000
+	for i := 0; i < len(batch); i += chunk {
+		part := batch[i:min(i+chunk, len(batch))]
+		if err := s.store.PutTracks(ctx, part); err != nil {
+			s.writeFailures.Add(1)
+			s.log.Warn("track_write_failed", "reports", len(batch)-i, "err", err)
+			s.pendMu.Lock()
+			s.pending = append(batch[i:], s.pending...)
+			if over := len(s.pending) - maxPending; over > 0 {
+				s.pending = s.pending[over:]
+				s.rejected.Add(int64(over))
+			}
+			s.pendMu.Unlock()
+			return
+		}
+		s.written.Add(int64(len(part)))
+	}
+}
+
+// RunPrune deletes history older than the retention every interval until
+// ctx ends (singleton work).
+func (s *Service) RunPrune(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		before := s.core.Now().Add(-s.opts.Retention)
+		if n, err := s.store.PruneTracks(ctx, before); err != nil && ctx.Err() == nil {
+			s.log.Warn("track_prune_failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("track_history_pruned", "rows", n)
+		}
+		s.mu.Lock()
+		for uid, tr := range s.tracks {
+			if tr.Time.Before(before) {
+				delete(s.tracks, uid)
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// TrackFilter selects tracks for a viewer.
+type TrackFilter struct {
+	BBox *orb.Bound
+	// Party keeps tracks owned by these parties; Type keeps tracks whose
+	// CoT type starts with one of these prefixes.
+	Parties []string
+	Types   []string
+	// Current drops stale tracks.
+	Current bool
+}
+
+// Keep reports whether the filter keeps a track at now.
+func (f TrackFilter) Keep(t *concord.Track, now time.Time) bool {
+	if f.BBox != nil && !f.BBox.Contains(orb.Point{t.Lon, t.Lat}) {
+		return false
+	}
+	if len(f.Parties) > 0 && !slices.Contains(f.Parties, t.Marking.Owner) {
+		return false
+	}
+	if len(f.Types) > 0 && !slices.ContainsFunc(f.Types, func(p string) bool { return hasTypePrefix(t.Type, p) }) {
+		return false
+	}
+	return !f.Current || !t.IsStale(now)
+}
+
+// hasTypePrefix reports whether a CoT type lies under prefix in the type
+// tree (a-f matches a-f-G-U-C but not a-fx).
+func hasTypePrefix(typ, prefix string) bool {
+	return typ == prefix || (len(typ) > len(prefix) && typ[:len(prefix)] == prefix && typ[len(prefix)] == '-')
+}
+
+// Tracks returns the tracks v may see, sorted by uid.
+func (s *Service) Tracks(v concord.Viewer, f TrackFilter) []concord.Track {
+	d := s.core.Access().Directory()
+	now := s.core.Now()
+	s.mu.RLock()
+	out := make([]concord.Track, 0, len(s.tracks))
+	for _, t := range s.tracks {
+		if d.CanSee(v.Party, t.Marking) && f.Keep(t, now) {
+			out = append(out, *t)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
+	return out
+}
+
+// Track returns one track if v may see it (not found otherwise, so that
+// existence does not leak).
+func (s *Service) Track(v concord.Viewer, uid string) (concord.Track, error) {
+	s.mu.RLock()
+	t := s.tracks[uid]
+	s.mu.RUnlock()
+	if t == nil || !s.core.Access().CanSee(v, t.Marking) {
+		return concord.Track{}, concord.Errorf(concord.NotFound, "track %s not found", uid)
+	}
+	return *t, nil
+}
+
+// History returns the reports of a track v may see in [from, to), oldest
+// first, at most limit. The trail is as releasable as the track.
+func (s *Service) History(ctx context.Context, v concord.Viewer, uid string, from, to time.Time, limit int) ([]concord.TrackPoint, error) {
+	if _, err := s.Track(v, uid); err != nil {
+		return nil, err
+	}
+	if !to.After(from) {
+		return nil, concord.Errorf(concord.Invalid, "history window must end after it starts")
+	}
+	pts, err := s.store.TrackHistory(ctx, uid, from, to, limit)
+	if err != nil {
+		return nil, err
+	}
+	// Reports not yet written are part of the trail too.
+	s.pendMu.Lock()
+	for _, t := range s.pending {
+		if t.UID == uid && !t.Time.Before(from) && t.Time.Before(to) {
+			pts = append(pts, t.Point())
+		}
+	}
+	s.pendMu.Unlock()
+	slices.SortFunc(pts, func(a, b concord.TrackPoint) int { return a.Time.Compare(b.Time) })
+	pts = slices.CompactFunc(pts, func(a, b concord.TrackPoint) bool { return a.Time.Equal(b.Time) })
+	if limit > 0 && len(pts) > limit {
+		pts = pts[:limit]
+	}
+	return pts, nil
+}
+
+// Len returns how many tracks are known.
+func (s *Service) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.tracks)
+}
+
+// Stats are counters for metrics.
+type Stats struct {
+	Accepted, Rejected, Written, WriteFailures, BroadcastFailures, Pending int64
+	Alerts, AlertWriteFailures, GeofenceBacklog                            int64
+}
+
+// Stats returns the service's counters.
+func (s *Service) Stats() Stats {
+	s.pendMu.Lock()
+	p := len(s.pending)
+	s.pendMu.Unlock()
+	return Stats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Written: s.written.Load(), WriteFailures: s.writeFailures.Load(),
+		BroadcastFailures: s.broadcastFailures.Load(), Pending: int64(p),
+		Alerts: s.fence.alerts.Load(), AlertWriteFailures: s.fence.writeFailures.Load(), GeofenceBacklog: int64(s.fence.backlog())}
+}
+
+// putMovement follows a movement's trackers while it is in progress.
+func (s *Service) putMovement(data []byte) {
+	var m concord.Movement
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	s.mu.Lock()
+	for uid, id := range s.trackers {
+		if id == m.ID {
+			delete(s.trackers, uid)
+		}
+	}
+	if m.Status == concord.MovementInProgress {
+		for _, v := range m.Vehicles {
+			if v.Tracker != "" {
+				s.trackers[v.Tracker] = m.ID
+			}
+		}
+	}
+	s.mu.Unlock()
+	s.fence.putMovement(m)
+}
+
+// Apply brings an event from the bus into the live picture: map features
+// (zones) and movements (routes followed by trackers).
+func (s *Service) Apply(ctx context.Context, ev concord.Event) error {
+	switch ev.Kind {
+	case "movement":
+		s.putMovement(ev.Data)
+	case "feature":
+		return s.fence.putFeatureEvent(ev)
+	case KindAlert:
+		s.applyAlert(ev)
+	}
+	return nil
+}

@@ -89,6 +89,12 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 }
 
+// BatchPublisher is a bus that publishes many events in one round trip; it
+// returns how many of the first events are stored.
+type BatchPublisher interface {
+	PublishBatch(ctx context.Context, evs []Event) (int, error)
+}
+
 // Drain publishes every pending event now, in commit order.
 func (r *Relay) Drain(ctx context.Context) error {
 	for {
@@ -102,12 +108,23 @@ func (r *Relay) Drain(ctx context.Context) error {
 		}
 		done := make([]int64, 0, len(evs))
 		var perr error
-		for _, ev := range evs {
-			if _, perr = r.bus.Publish(ctx, ev); perr != nil {
-				r.failures.Add(1)
-				break
+		if bp, ok := r.bus.(BatchPublisher); ok {
+			var n int
+			n, perr = bp.PublishBatch(ctx, evs)
+			for _, ev := range evs[:n] {
+				done = append(done, ev.Seq)
 			}
-			done = append(done, ev.Seq)
+			if perr != nil {
+				r.failures.Add(1)
+			}
+		} else {
+			for _, ev := range evs {
+				if _, perr = r.bus.Publish(ctx, ev); perr != nil {
+					r.failures.Add(1)
+					break
+				}
+				done = append(done, ev.Seq)
+			}
 		}
 		if len(done) > 0 {
 			if err := r.store.MarkPublished(context.WithoutCancel(ctx), done); err != nil {

@@ -345,7 +345,9 @@ func (s *Service) Flush(ctx context.Context) {
 	}
 	// Writers lock rows in uid order, so that instances never deadlock.
 	slices.SortStableFunc(batch, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
-	const chunk = 5000
+	// Small transactions, so that alerts and other writes waiting for the
+	// store's one writer are not held up behind a burst of positions.
+	const chunk = 500
 	for i := 0; i < len(batch); i += chunk {
 		part := batch[i:min(i+chunk, len(batch))]
 		if err := s.store.PutTracks(ctx, part); err != nil {

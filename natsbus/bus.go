@@ -197,6 +197,46 @@ func (b *Bus) Publish(ctx context.Context, ev concord.Event) (uint64, error) {
 	return ack.Sequence, nil
 }
 
+// PublishBatch publishes events in order without waiting for each
+// acknowledgement in turn, then waits for them all; it returns how many of
+// the first events are stored. One round trip per batch instead of per
+// event is what lets the outbox keep up with bursts (geofence alerts).
+// After a failure, events behind the failed one may be stored already; the
+// relay publishes them again and JetStream drops the duplicates.
+func (b *Bus) PublishBatch(ctx context.Context, evs []concord.Event) (int, error) {
+	futs := make([]jetstream.PubAckFuture, 0, len(evs))
+	var perr error
+	for _, ev := range evs {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			perr = err
+			break
+		}
+		msg := &nats.Msg{Subject: b.subject(ev), Data: data, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, ev.ID)
+		f, err := b.js.PublishMsgAsync(msg)
+		if err != nil {
+			perr = concord.WrapError(concord.Unavailable, err, "the event bus is unavailable")
+			break
+		}
+		futs = append(futs, f)
+	}
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	for i, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return i, concord.WrapError(concord.Unavailable, err, "the event bus is unavailable")
+		case <-timeout.C:
+			return i, concord.Errorf(concord.Unavailable, "the event bus did not acknowledge within 5 s")
+		case <-ctx.Done():
+			return i, ctx.Err()
+		}
+	}
+	return len(futs), perr
+}
+
 func decode(m jetstream.Msg) (concord.Event, error) {
 	var ev concord.Event
 	if err := json.Unmarshal(m.Data(), &ev); err != nil {

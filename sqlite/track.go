@@ -13,39 +13,78 @@ import (
 
 // PutTracks upserts the latest state of each track (an older report leaves
 // it unchanged) and appends every report to the history, in one
-// transaction.
+// transaction. Rows go in multi-row statements: per-statement overhead,
+// not SQLite, is the cost of many small rows.
 func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 	if len(ts) == 0 {
 		return nil
 	}
+	// Only the newest report of a uid can become its latest state.
+	latest := make(map[string]int, len(ts))
+	for i := range ts {
+		if j, ok := latest[ts[i].UID]; !ok || !ts[i].Time.Before(ts[j].Time) {
+			latest[ts[i].UID] = i
+		}
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		up, err := tx.PrepareContext(ctx, `INSERT INTO tracks (uid, owner, rel, caveats, t, lat, lon, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (uid) DO UPDATE SET owner = excluded.owner, rel = excluded.rel, caveats = excluded.caveats,
+		const rowsPer = 100
+		var args []any
+		var sb strings.Builder
+		flush := func(head, row, tail string, n int) error {
+			if n == 0 {
+				return nil
+			}
+			sb.Reset()
+			sb.WriteString(head)
+			for k := 0; k < n; k++ {
+				if k > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(row)
+			}
+			sb.WriteString(tail)
+			_, err := tx.ExecContext(ctx, sb.String(), args...)
+			args = args[:0]
+			return err
+		}
+		const upHead = `INSERT INTO tracks (uid, owner, rel, caveats, t, lat, lon, data) VALUES `
+		const upTail = ` ON CONFLICT (uid) DO UPDATE SET owner = excluded.owner, rel = excluded.rel, caveats = excluded.caveats,
 				t = excluded.t, lat = excluded.lat, lon = excluded.lon, data = excluded.data
-			WHERE excluded.t >= tracks.t`)
-		if err != nil {
-			return err
-		}
-		defer up.Close()
-		hist, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO track_history (uid, t, lat, lon, hae, course, speed) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer hist.Close()
+			WHERE excluded.t >= tracks.t`
+		n := 0
 		for i := range ts {
+			if latest[ts[i].UID] != i {
+				continue
+			}
 			t := &ts[i]
 			doc, err := json.Marshal(t)
 			if err != nil {
 				return err
 			}
-			if _, err := up.ExecContext(ctx, t.UID, t.Marking.Owner, relColumn(t.Marking.Rel), relColumn(t.Marking.Caveats), ms(t.Time), t.Lat, t.Lon, doc); err != nil {
-				return err
-			}
-			if _, err := hist.ExecContext(ctx, t.UID, ms(t.Time), t.Lat, t.Lon, t.HAE, nullFloat(t.Course), nullFloat(t.Speed)); err != nil {
-				return err
+			args = append(args, t.UID, t.Marking.Owner, relColumn(t.Marking.Rel), relColumn(t.Marking.Caveats), ms(t.Time), t.Lat, t.Lon, doc)
+			if n++; n == rowsPer {
+				if err := flush(upHead, "(?, ?, ?, ?, ?, ?, ?, ?)", upTail, n); err != nil {
+					return err
+				}
+				n = 0
 			}
 		}
-		return nil
+		if err := flush(upHead, "(?, ?, ?, ?, ?, ?, ?, ?)", upTail, n); err != nil {
+			return err
+		}
+		const histHead = `INSERT OR REPLACE INTO track_history (uid, t, lat, lon, hae, course, speed) VALUES `
+		n = 0
+		for i := range ts {
+			t := &ts[i]
+			args = append(args, t.UID, ms(t.Time), t.Lat, t.Lon, t.HAE, nullFloat(t.Course), nullFloat(t.Speed))
+			if n++; n == rowsPer {
+				if err := flush(histHead, "(?, ?, ?, ?, ?, ?, ?)", "", n); err != nil {
+					return err
+				}
+				n = 0
+			}
+		}
+		return flush(histHead, "(?, ?, ?, ?, ?, ?, ?)", "", n)
 	})
 }
 

@@ -179,7 +179,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 	})
 	m.singleton(runCtx, "geofence", m.COP.RunGeofence)
-	m.singleton(runCtx, "alert-escalation", func(ctx context.Context) { m.COP.RunEscalation(ctx, 5*time.Second) })
+	m.singleton(runCtx, "alert-escalation", func(ctx context.Context) {
+		m.COP.RunEscalation(ctx, min(5*time.Second, max(m.Config.AlertEscalateAfter/4, 100*time.Millisecond)))
+	})
 	m.singleton(runCtx, "track-prune", func(ctx context.Context) { m.COP.RunPrune(ctx, time.Hour) })
 	if m.Demo && m.Simulate {
 		sim := demo.NewSimulator(m.Service, m.DemoSeed, m.Log)

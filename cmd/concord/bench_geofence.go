@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ func benchGeofence(ctx context.Context, args []string, stdout, stderr io.Writer)
 	batch := fs.Int("batch", 1000, "reports per HTTP request")
 	senders := fs.Int("senders", 4, "concurrent HTTP senders (each owns a share of the units, so each unit's reports stay in order)")
 	seed := fs.Int64("seed", 1, "workload seed (geofence.GenerateWorkload)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the sending phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,6 +120,16 @@ func benchGeofence(ctx context.Context, args []string, stdout, stderr io.Writer)
 	defer sub.close()
 	fmt.Fprintf(stderr, "sending %d reports of %d units against %d zones (%d alerts expected)\n", total, *units, *zones, want)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *senders}}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	var sendErr atomic.Value

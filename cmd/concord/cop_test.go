@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/concord-mission/concord/demo"
+	"github.com/concord-mission/concord/natsbus/natstest"
+	"github.com/concord-mission/concord/postgres/pgtest"
 )
 
 type trackOut struct {
@@ -272,4 +277,138 @@ func TestTrackLiveStream(t *testing.T) {
 	if strings.Contains(data, "PAK-S1") {
 		t.Fatal("ISR's live stream carried PAK's track")
 	}
+}
+
+// TestLivePictureAcrossInstances runs two instances on one PostgreSQL
+// database and one NATS cluster: a position reported on one is a track on
+// the other, a TAK device on one sees a device of another party on the
+// other (and one excluded by release policy does not), and a geofence
+// alert is raised once and reaches both.
+func TestLivePictureAcrossInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test")
+	}
+	pg := pgtest.URL(t)
+	nc := natstest.NewCluster(t, 3)
+	shared := func(m *Main) { m.Config.PostgresURL, m.Config.NATSURL, m.Config.NATSReplicas = pg, nc.URL(), 3 }
+	a := start(t, withDemo, shared)
+	b := start(t, withDemo, shared)
+	pakA := a.login("pak.reporter")
+	usaB := b.login("usa.liaison")
+	now := time.Now()
+	pakA.must(202, "POST", "/api/tracks", []any{report("PAK-X1", 34.40, 31.40, now)})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ts := usaB.tracks("")
+		if slices.ContainsFunc(ts, func(t trackOut) bool { return t.UID == "PAK-X1" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a track reported on instance A never reached instance B")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// TAK devices on different instances.
+	idnA := a.dialTAK("idn.liaison")
+	isrB := b.dialTAK("isr.liaison")
+	cmccB := b.dialTAK("cmcc.watch")
+	pakB := b.dialTAK("pak.liaison")
+	pakB.send(pli("PAK-T1", "Falcon 7", 31.41, 34.36, now))
+	idnA.waitFor(uidIs("PAK-T1"), "PAK's position from the other instance")
+	idnA.send(pli("IDN-T1", "Garuda 7", 31.55, 34.50, now))
+	cmccB.waitFor(uidIs("IDN-T1"), "IDN's position from the other instance")
+	mark := pli("IDN-M1", "Garuda marker", 31.55, 34.50, now)
+	mark.Type, mark.ReleasableTo = "b-m-p-s-m", "ALL"
+	idnA.send(mark)
+	isrB.waitFor(uidIs("IDN-M1"), "IDN's marker released to ALL, from the other instance")
+	if isrB.has(uidIs("PAK-T1")) {
+		t.Fatal("ISR's device received PAK's position through the other instance")
+	}
+	// One alert, seen on both instances: a PAK unit enters the perimeter
+	// buffer zone (ISR's, released to ALL).
+	in := demo.M(31.45, 0.95)
+	pakA.must(202, "POST", "/api/tracks", []any{report("PAK-X2", in.Lon(), in.Lat(), now)})
+	cmccA, cmccBapi := a.login("cmcc.watch"), b.login("cmcc.watch")
+	al := cmccBapi.waitAlert("type=enter", func(x alertOut) bool { return x.TrackUID == "PAK-X2" })
+	cmccA.waitAlert("type=enter", func(x alertOut) bool { return x.ID == al.ID })
+	n := 0
+	for _, x := range cmccA.alerts("type=enter") {
+		if x.TrackUID == "PAK-X2" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d enter alerts for one entry", n)
+	}
+}
+
+// TestConvoyOffRouteArrivalAndEscalation follows a demo convoy in progress:
+// its tracker leaving the approved route raises a critical off-route alert
+// naming the movement, coming back clears it, reaching the end is an
+// arrival; an urgent alert left open is escalated.
+func TestConvoyOffRouteArrivalAndEscalation(t *testing.T) {
+	s := start(t, withDemo, func(m *Main) { m.Config.AlertEscalateAfter = time.Second })
+	cmcc := s.login("cmcc.watch")
+	var list struct {
+		Movements []struct {
+			ID       string  `json:"id"`
+			Route    geoLine `json:"route"`
+			Vehicles []struct {
+				Tracker string `json:"tracker"`
+			} `json:"vehicles"`
+			Marking struct {
+				Owner string `json:"owner"`
+			} `json:"marking"`
+		} `json:"movements"`
+	}
+	mustDecode(t, cmcc.must(200, "GET", "/api/movements?status=in_progress", nil), &list)
+	var id, tracker, owner string
+	var route geoLine
+	for _, m := range list.Movements {
+		for _, v := range m.Vehicles {
+			if v.Tracker == "SIM-UNICEF-7" {
+				id, tracker, owner, route = m.ID, v.Tracker, m.Marking.Owner, m.Route
+			}
+		}
+	}
+	if id == "" || len(route.Coordinates) < 2 {
+		t.Fatalf("no demo convoy in progress with tracker SIM-UNICEF-7: %+v", list.Movements)
+	}
+	rep := s.login(strings.ToLower(owner) + ".reporter")
+	start := route.Coordinates[0]
+	end := route.Coordinates[len(route.Coordinates)-1]
+	mid := route.Coordinates[len(route.Coordinates)/2]
+	now := time.Now().Add(-2 * time.Minute)
+	step := func(i int, p []float64) {
+		rep.must(202, "POST", "/api/tracks", []any{report(tracker, p[0], p[1], now.Add(time.Duration(i)*10*time.Second))})
+	}
+	step(0, start)
+	step(1, []float64{mid[0] + 0.025, mid[1]}) // about 2.4 km east
+	off := cmcc.waitAlert("type=off_route", func(a alertOut) bool { return a.TrackUID == tracker })
+	if off.Severity != "critical" || !strings.Contains(off.Message, "off the approved route of movement") {
+		t.Fatalf("off-route alert %+v", off)
+	}
+	step(2, mid)
+	cmcc.waitAlert("type=back_on_route", func(a alertOut) bool { return a.TrackUID == tracker })
+	step(3, end)
+	cmcc.waitAlert("type=arrived", func(a alertOut) bool { return a.TrackUID == tracker })
+	// Left open, the off-route alert is escalated.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var a struct {
+			EscalatedAt *time.Time `json:"escalated_at"`
+		}
+		mustDecode(t, cmcc.must(200, "GET", "/api/alerts/"+off.ID, nil), &a)
+		if a.EscalatedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an open critical alert was never escalated")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type geoLine struct {
+	Coordinates [][]float64 `json:"coordinates"`
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -61,6 +62,7 @@ type Main struct {
 	Logins []demo.Login
 
 	httpSrv   *http.Server
+	debugSrv  *http.Server
 	httpLn    net.Listener
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -247,6 +249,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			m.Log.Error("http_serve_failed", "err", err)
 		}
 	})
+	if m.Config.DebugAddr != "" {
+		if err := m.openDebug(); err != nil {
+			return err
+		}
+	}
 	m.Log.Info("concord_started", "url", m.URL(), "tak", addrString(m.TAK.Addr()), "tak_tls", addrString(m.TAK.TLSAddr()), "data_dir", m.Config.DataDir, "bus", busName(m.Bus))
 	return nil
 }
@@ -388,6 +395,9 @@ func (m *Main) close() error {
 	if m.TAK != nil {
 		m.TAK.Close()
 	}
+	if m.debugSrv != nil {
+		m.debugSrv.Close()
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}
@@ -440,4 +450,22 @@ func addrString(a net.Addr) string {
 		return "off"
 	}
 	return a.String()
+}
+
+// openDebug serves Go's profiler on its own listener, never on the API's.
+func (m *Main) openDebug() error {
+	ln, err := net.Listen("tcp", m.Config.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.debugSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := m.debugSrv
+	m.goRun(func() { _ = srv.Serve(ln) })
+	m.Log.Info("debug_listening", "addr", ln.Addr().String())
+	return nil
 }

@@ -21,8 +21,8 @@ import (
 // these defaults, which run with zero configuration.
 type Config struct {
 	HTTPAddr string
-	TAKAddr  string
 	// TAK server.
+	TAKAddr           string
 	TAKTLSAddr        string
 	TAKCADir          string
 	TAKHosts          string
@@ -46,6 +46,8 @@ type Config struct {
 	BasemapAttrib     string
 	Exercise          string
 	ConfigFile        string
+	// DebugAddr serves Go's profiler (/debug/pprof/) when set.
+	DebugAddr string
 
 	// Deconfliction rules.
 	BufferM           float64
@@ -121,6 +123,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.BasemapAttrib, "basemap-attribution", c.BasemapAttrib, "credit line the basemap's provider requires")
 	fs.StringVar(&c.Exercise, "exercise", c.Exercise, "label shown on every screen, e.g. an exercise name")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional config file: one \"flag-name value\" per line")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private")
 	fs.Float64Var(&c.BufferM, "deconflict-buffer-m", c.BufferM, "how close (metres) a movement may pass an area or site before it is reported")
 	fs.IntVar(&c.CorridorCapacity, "corridor-capacity", c.CorridorCapacity, "movements that may use the same stretch of road at once")
 	fs.Float64Var(&c.TargetTrucks, "target-trucks", c.TargetTrucks, "daily target of aid trucks entered, for the pipeline KPIs")
@@ -200,6 +203,11 @@ func (c Config) Validate() error {
 	if c.LeadTime < 0 || c.EmergencyLeadTime < 0 || c.EmergencyLeadTime > c.LeadTime {
 		errs = append(errs, errors.New("--lead-time and --emergency-lead-time must not be negative, and the emergency one not longer"))
 	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--debug-addr %q: must be host:port", c.DebugAddr))
+		}
+	}
 	if c.TAKMaxEventBytes < 1<<20 || c.TAKMaxEventBytes > 64<<20 {
 		errs = append(errs, fmt.Errorf("--tak-max-event-bytes %d: must be 1 MiB to 64 MiB", c.TAKMaxEventBytes))
 	}
@@ -277,6 +285,7 @@ func (c Config) Dump() []string {
 		"basemap-url " + c.BasemapURL,
 		"basemap-attribution " + c.BasemapAttrib,
 		"exercise " + c.Exercise,
+		"debug-addr " + c.DebugAddr,
 		fmt.Sprintf("deconflict-buffer-m %g", c.BufferM),
 		fmt.Sprintf("corridor-capacity %d", c.CorridorCapacity),
 		"lead-time " + c.LeadTime.String(),

@@ -69,8 +69,14 @@ type geofencer struct {
 	parts     map[string][]string // feature id -> engine zone ids
 	movements map[string]movementInfo
 
-	active atomic.Bool
-	in     chan []concord.Track
+	// Fresh reports wait in inbox for the geofencer, appended by many
+	// reporting goroutines at once and taken in one swap; past inboxLimit
+	// reporters wait (back-pressure), so that no report goes unchecked.
+	active   atomic.Bool
+	inMu     sync.Mutex
+	inCond   *sync.Cond
+	inbox    []concord.Track
+	inSignal chan struct{}
 
 	alerts, writeFailures atomic.Int64
 }
@@ -94,12 +100,21 @@ func newGeofencer(s *Service, opts GeofenceOptions) *geofencer {
 	if opts.MaxAlerts <= 0 {
 		opts.MaxAlerts = 200000
 	}
-	return &geofencer{s: s, opts: opts, index: newAlertIndex(opts.Keep, opts.MaxAlerts),
+	g := &geofencer{s: s, opts: opts, index: newAlertIndex(opts.Keep, opts.MaxAlerts),
 		eng: geofence.New(geofence.Config{StaleAfter: opts.StaleAfter}), tags: map[string]uint32{}, parts: map[string][]string{}, movements: map[string]movementInfo{},
-		in: make(chan []concord.Track, 4096)}
+		inSignal: make(chan struct{}, 1)}
+	g.inCond = sync.NewCond(&g.inMu)
+	return g
 }
 
-func (g *geofencer) backlog() int { return len(g.in) }
+// inboxLimit is how many reports may wait for the geofencer.
+const inboxLimit = 200_000
+
+func (g *geofencer) backlog() int {
+	g.inMu.Lock()
+	defer g.inMu.Unlock()
+	return len(g.inbox)
+}
 
 // load reads the zones from the map and recent alerts from the store.
 func (g *geofencer) load(ctx context.Context) error {
@@ -253,11 +268,31 @@ func (g *geofencer) putMovement(m concord.Movement) {
 }
 
 // offer hands fresh reports to the geofencer when it runs here; it blocks
-// when the geofencer is behind, so that no report goes unchecked.
+// when the geofencer is far behind, so that no report goes unchecked.
 func (g *geofencer) offer(ts []concord.Track) {
-	if g.active.Load() {
-		g.in <- ts
+	if !g.active.Load() {
+		return
 	}
+	g.inMu.Lock()
+	for len(g.inbox) > inboxLimit && g.active.Load() {
+		g.inCond.Wait()
+	}
+	g.inbox = append(g.inbox, ts...)
+	g.inMu.Unlock()
+	select {
+	case g.inSignal <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the waiting reports; the slice is reused for the next ones.
+func (g *geofencer) take(spare []concord.Track) []concord.Track {
+	g.inMu.Lock()
+	out := g.inbox
+	g.inbox = spare[:0]
+	g.inCond.Broadcast()
+	g.inMu.Unlock()
+	return out
 }
 
 // Run evaluates reports while this instance holds the geofence lease
@@ -266,12 +301,10 @@ func (g *geofencer) offer(ts []concord.Track) {
 // take-over does not repeat what the previous run reported.
 func (s *Service) RunGeofence(ctx context.Context) {
 	g := s.fence
-	s.mu.RLock()
-	prime := make([]geofence.Update, 0, len(s.tracks))
-	for _, t := range s.tracks {
+	var prime []geofence.Update
+	s.tracks.each(func(t *concord.Track) {
 		prime = append(prime, geofence.Update{TrackID: t.UID, Pos: orb.Point{t.Lon, t.Lat}, At: t.Time})
-	}
-	s.mu.RUnlock()
+	})
 	g.mu.Lock()
 	var scratch []geofence.Event
 	for _, u := range prime {
@@ -282,44 +315,33 @@ func (s *Service) RunGeofence(ctx context.Context) {
 	g.active.Store(true)
 	defer func() {
 		g.active.Store(false)
-		// Let a blocked offer through; the next holder primes afresh.
-		for {
-			select {
-			case <-g.in:
-			default:
-				return
-			}
-		}
+		// Let blocked offers through; the next holder primes afresh.
+		g.take(nil)
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var evs []geofence.Event
+	var spare []concord.Track
 	for {
 		evs = evs[:0]
 		select {
 		case <-ctx.Done():
 			return
-		case ts := <-g.in:
+		case <-g.inSignal:
+			ts := g.take(spare)
 			g.mu.Lock()
 			evs = g.update(evs, ts)
-			// Take whatever else is waiting, so that alerts are written
-			// in batches under load.
-			for more := true; more && len(evs) < 2000; {
-				select {
-				case ts := <-g.in:
-					evs = g.update(evs, ts)
-				default:
-					more = false
-				}
-			}
 			g.mu.Unlock()
+			spare = ts
 		case <-tick.C:
 			g.mu.Lock()
 			evs = g.eng.Tick(evs, s.core.Now())
 			g.mu.Unlock()
 		}
-		if len(evs) > 0 {
-			g.store(ctx, evs)
+		// Commit in chunks, so that the first alerts of a burst go out
+		// while the rest are written.
+		for i := 0; i < len(evs); i += 1000 {
+			g.store(ctx, evs[i:min(i+1000, len(evs))])
 		}
 	}
 }
@@ -341,7 +363,6 @@ func (g *geofencer) store(ctx context.Context, evs []geofence.Event) {
 	var writes []concord.RecordWrite
 	var alerts []*Alert
 	g.mu.Lock()
-	g.s.mu.RLock()
 	for _, ev := range evs {
 		a, ok := g.alertOf(d, coord, ev)
 		if !ok {
@@ -356,7 +377,6 @@ func (g *geofencer) store(ctx context.Context, evs []geofence.Event) {
 			Kind: KindAlert, Verb: concord.VerbCreated, RecordID: a.ID, Version: 1, Marking: a.Marking, At: now, Actor: sys.Username, ActorParty: sys.Party, Data: r.Data}}})
 		alerts = append(alerts, a)
 	}
-	g.s.mu.RUnlock()
 	g.mu.Unlock()
 	if len(writes) == 0 {
 		return
@@ -394,9 +414,9 @@ func (g *geofencer) store(ctx context.Context, evs []geofence.Event) {
 
 // alertOf describes an engine event as an alert, released only to the
 // parties that may see both the track and what the alert names. Callers
-// hold g.mu and g.s.mu.
+// hold g.mu.
 func (g *geofencer) alertOf(d *concord.Directory, coord string, ev geofence.Event) (*Alert, bool) {
-	t := g.s.tracks[ev.TrackID]
+	t := g.s.tracks.get(ev.TrackID)
 	if t == nil {
 		return nil, false
 	}

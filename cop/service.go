@@ -48,9 +48,9 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 
-	mu     sync.RWMutex
-	tracks map[string]*concord.Track
+	tracks *trackMap
 	// trackers maps a tracker uid to the movement in progress it follows.
+	trMu     sync.RWMutex
 	trackers map[string]string
 
 	pendMu  sync.Mutex
@@ -88,7 +88,7 @@ func New(core *concord.Service, opts Options) *Service {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{core: core, store: core.Store(), opts: opts, log: opts.Log,
-		tracks: map[string]*concord.Track{}, trackers: map[string]string{}, watchers: map[*Watcher]struct{}{}}
+		tracks: newTrackMap(), trackers: map[string]string{}, watchers: map[*Watcher]struct{}{}}
 	s.fence = newGeofencer(s, opts.Geofence)
 	return s
 }
@@ -103,12 +103,10 @@ func (s *Service) Load(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("load tracks: %w", err)
 		}
-		s.mu.Lock()
 		for i := range ts {
 			t := ts[i]
-			s.tracks[t.UID] = &t
+			s.tracks.put(&t)
 		}
-		s.mu.Unlock()
 		if len(ts) < 5000 {
 			break
 		}
@@ -175,7 +173,6 @@ func (s *Service) Report(ctx context.Context, v concord.Viewer, source string, i
 	coord := s.core.IsCoordinator(v) || v.IsSystem()
 	var fields []concord.FieldError
 	out := make([]concord.Track, len(in))
-	s.mu.RLock()
 	for i := range in {
 		t := in[i]
 		prefix := ""
@@ -217,14 +214,13 @@ func (s *Service) Report(ctx context.Context, v concord.Viewer, source string, i
 			fields = append(fields, concord.FieldError{Field: prefix + "marking.owner", Reason: fmt.Sprintf("you report for %s, not %s", v.Party, m.Owner)})
 			continue
 		}
-		if cur := s.tracks[t.UID]; cur != nil && cur.Marking.Owner != m.Owner && !coord {
+		if cur := s.tracks.get(t.UID); cur != nil && cur.Marking.Owner != m.Owner && !coord {
 			fields = append(fields, concord.FieldError{Field: prefix + "uid", Reason: fmt.Sprintf("track %s belongs to %s", t.UID, cur.Marking.Owner)})
 			continue
 		}
-		t.MovementID = s.trackers[t.UID]
+		t.MovementID = s.trackerOf(t.UID)
 		out[i] = t
 	}
-	s.mu.RUnlock()
 	if len(fields) > 0 {
 		s.rejected.Add(int64(len(in)))
 		msg := fmt.Sprintf("position report refused: %s: %s", fields[0].Field, fields[0].Reason)
@@ -265,11 +261,13 @@ func defaultRel(d *concord.Directory, party string) []string {
 func (s *Service) apply(ts []concord.Track) {
 	fresh := make([]concord.Track, 0, len(ts))
 	prev := make([]*concord.Marking, 0, len(ts))
-	s.mu.Lock()
 	for i := range ts {
 		t := ts[i]
-		cur := s.tracks[t.UID]
-		if cur != nil && t.Time.Before(cur.Time) {
+		if t.MovementID == "" {
+			t.MovementID = s.trackerOf(t.UID)
+		}
+		cur, kept := s.tracks.put(&t)
+		if !kept {
 			continue
 		}
 		if cur != nil && !cur.Marking.Equal(t.Marking) {
@@ -278,13 +276,8 @@ func (s *Service) apply(ts []concord.Track) {
 		} else {
 			prev = append(prev, nil)
 		}
-		if t.MovementID == "" {
-			t.MovementID = s.trackers[t.UID]
-		}
-		s.tracks[t.UID] = &t
 		fresh = append(fresh, t)
 	}
-	s.mu.Unlock()
 	if len(fresh) == 0 {
 		return
 	}
@@ -378,13 +371,7 @@ func (s *Service) RunPrune(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			s.log.Info("track_history_pruned", "rows", n)
 		}
-		s.mu.Lock()
-		for uid, tr := range s.tracks {
-			if tr.Time.Before(before) {
-				delete(s.tracks, uid)
-			}
-		}
-		s.mu.Unlock()
+		s.tracks.drop(func(tr *concord.Track) bool { return tr.Time.Before(before) })
 		select {
 		case <-ctx.Done():
 			return
@@ -428,14 +415,15 @@ func hasTypePrefix(typ, prefix string) bool {
 func (s *Service) Tracks(v concord.Viewer, f TrackFilter) []concord.Track {
 	d := s.core.Access().Directory()
 	now := s.core.Now()
-	s.mu.RLock()
-	out := make([]concord.Track, 0, len(s.tracks))
-	for _, t := range s.tracks {
+	var out []concord.Track
+	s.tracks.each(func(t *concord.Track) {
 		if d.CanSee(v.Party, t.Marking) && f.Keep(t, now) {
 			out = append(out, *t)
 		}
+	})
+	if out == nil {
+		out = []concord.Track{}
 	}
-	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
 	return out
 }
@@ -443,9 +431,7 @@ func (s *Service) Tracks(v concord.Viewer, f TrackFilter) []concord.Track {
 // Track returns one track if v may see it (not found otherwise, so that
 // existence does not leak).
 func (s *Service) Track(v concord.Viewer, uid string) (concord.Track, error) {
-	s.mu.RLock()
-	t := s.tracks[uid]
-	s.mu.RUnlock()
+	t := s.tracks.get(uid)
 	if t == nil || !s.core.Access().CanSee(v, t.Marking) {
 		return concord.Track{}, concord.Errorf(concord.NotFound, "track %s not found", uid)
 	}
@@ -483,9 +469,7 @@ func (s *Service) History(ctx context.Context, v concord.Viewer, uid string, fro
 
 // Len returns how many tracks are known.
 func (s *Service) Len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.tracks)
+	return s.tracks.len()
 }
 
 // Stats are counters for metrics.
@@ -504,13 +488,20 @@ func (s *Service) Stats() Stats {
 		Alerts: s.fence.alerts.Load(), AlertWriteFailures: s.fence.writeFailures.Load(), GeofenceBacklog: int64(s.fence.backlog())}
 }
 
+// trackerOf returns the movement in progress a tracker uid follows.
+func (s *Service) trackerOf(uid string) string {
+	s.trMu.RLock()
+	defer s.trMu.RUnlock()
+	return s.trackers[uid]
+}
+
 // putMovement follows a movement's trackers while it is in progress.
 func (s *Service) putMovement(data []byte) {
 	var m concord.Movement
 	if json.Unmarshal(data, &m) != nil {
 		return
 	}
-	s.mu.Lock()
+	s.trMu.Lock()
 	for uid, id := range s.trackers {
 		if id == m.ID {
 			delete(s.trackers, uid)
@@ -523,7 +514,7 @@ func (s *Service) putMovement(data []byte) {
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.trMu.Unlock()
 	s.fence.putMovement(m)
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/concord-mission/concord"
+	"github.com/concord-mission/concord/cop"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/password"
 	"github.com/concord-mission/concord/sqlite"
@@ -49,7 +50,11 @@ func server(f *testing.F) (http.Handler, string) {
 			return
 		}
 		_, fuzzServer.token, fuzzServer.err = httpapi.CreateToken(ctx, db, u.ID, "fuzz", 0)
-		fuzzServer.h = httpapi.New(httpapi.Options{Service: svc, LoginRate: 1 << 20}).Handler()
+		live := cop.New(svc, cop.Options{})
+		if fuzzServer.err = live.Load(ctx); fuzzServer.err != nil {
+			return
+		}
+		fuzzServer.h = httpapi.New(httpapi.Options{Service: svc, COP: live, LoginRate: 1 << 20}).Handler()
 	})
 	if fuzzServer.err != nil {
 		f.Fatal(fuzzServer.err)
@@ -70,6 +75,54 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Add(uint8(6), []byte(`{"code":"GRP","name":"g"}`))
 	f.Add(uint8(0), []byte(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{}}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		checkProblem(t, h, token, which, body)
+	})
+}
+
+// FuzzTrackReports sends arbitrary position reports, as JSON, GeoJSON and
+// NDJSON: never a 5xx, every error problem+json, and nothing accepted
+// outside valid ranges.
+func FuzzTrackReports(f *testing.F) {
+	h, token := server(f)
+	f.Add(uint8(0), []byte(`[{"uid":"T1","type":"a-f-G","lat":31.4,"lon":34.4,"time":"2026-12-01T10:00:00Z"}]`))
+	f.Add(uint8(1), []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[34.4,31.4,12]},"properties":{"uid":"T2","time":"2026-12-01T10:00:00Z"}}]}`))
+	f.Add(uint8(2), []byte("{\"uid\":\"T3\",\"lat\":31.4,\"lon\":34.4,\"time\":\"2026-12-01T10:00:00Z\"}\n{\"uid\":\"T3\",\"lat\":91}\n"))
+	f.Add(uint8(0), []byte(`[{"uid":"T4","lat":1e400,"lon":-0,"time":"2026-12-01T10:00:00Z","marking":{"owner":"PAK","rel":["ISF"]}}]`))
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		ctype := []string{"application/json", "application/geo+json", "application/x-ndjson"}[int(which)%3]
+		req := httptest.NewRequest("POST", "/api/tracks", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST /api/tracks answered %d: %s", rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 400 && rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("error without problem+json: %d", rec.Code)
+		}
+		if rec.Code == 202 {
+			req := httptest.NewRequest("GET", "/api/tracks", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var out struct {
+				Tracks []concord.Track `json:"tracks"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+				t.Fatal(err)
+			}
+			for _, tr := range out.Tracks {
+				if tr.Lat < -90 || tr.Lat > 90 || tr.Lon < -180 || tr.Lon > 180 || tr.UID == "" {
+					t.Fatalf("an invalid report was kept: %+v", tr)
+				}
+			}
+		}
+	})
+}
+
+func checkProblem(t *testing.T, h http.Handler, token string, which uint8, body []byte) {
+	{
 		targets := []struct{ method, path string }{
 			{"POST", "/api/features"}, {"POST", "/api/login"}, {"POST", "/api/parties"}, {"POST", "/api/markings/check"},
 			{"POST", "/api/users"}, {"POST", "/api/tokens"}, {"POST", "/api/groups"}, {"PUT", "/api/parties/PAK"},
@@ -92,5 +145,5 @@ func FuzzAPIBodies(f *testing.F) {
 				t.Fatalf("bad problem %s", rec.Body.String())
 			}
 		}
-	})
+	}
 }

@@ -38,23 +38,26 @@ func HashSecret(secret string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// loginLimiter rate-limits login attempts per client address and per
+// LoginLimiter rate-limits login attempts per client address and per
 // username, so that neither one address nor a spread of addresses can guess
-// one account's password quickly.
-type loginLimiter struct {
+// one account's password quickly. One limiter serves every surface that
+// takes a password (the API's login and the TAK server's <auth>), so that
+// attempts count together.
+type LoginLimiter struct {
 	mu      sync.Mutex
 	perMin  int
 	buckets map[string]*rate.Limiter
 	swept   time.Time
 }
 
-func newLoginLimiter(perMin int) *loginLimiter {
-	return &loginLimiter{perMin: perMin, buckets: map[string]*rate.Limiter{}}
+// NewLoginLimiter allows perMin attempts a minute per key.
+func NewLoginLimiter(perMin int) *LoginLimiter {
+	return &LoginLimiter{perMin: perMin, buckets: map[string]*rate.Limiter{}}
 }
 
-// allow reports whether another attempt for key may go ahead, and if not,
-// how long to wait.
-func (l *loginLimiter) allow(key string) (bool, time.Duration) {
+// Allow reports whether another attempt for key ("ip:…", "user:…") may go
+// ahead, and if not, how long to wait.
+func (l *LoginLimiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -99,7 +102,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.ToLower(strings.TrimSpace(req.Username))
 	for _, key := range []string{"ip:" + clientIP(r), "user:" + name} {
-		if ok, wait := s.limiter.allow(key); !ok {
+		if ok, wait := s.limiter.Allow(key); !ok {
 			s.metrics.logins.WithLabelValues("rate_limited").Inc()
 			w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 			s.writeError(w, r, concord.Errorf(concord.RateLimited, "too many login attempts; try again in %d seconds", int(math.Ceil(wait.Seconds()))))

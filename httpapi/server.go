@@ -52,8 +52,10 @@ type Options struct {
 	BasemapURL         string
 	BasemapAttribution string
 	// LoginRate is login attempts per minute per client address and per
-	// username; default 10.
+	// username; default 10. Limiter, when set, is shared with other
+	// surfaces that take passwords (and LoginRate is its business).
 	LoginRate int
+	Limiter   *LoginLimiter
 }
 
 // Server serves the API, the stream and the UI.
@@ -65,7 +67,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	limiter *loginLimiter
+	limiter *LoginLimiter
 	metrics *metrics
 
 	// closing is closed on shutdown so that live streams end and the HTTP
@@ -85,6 +87,9 @@ func New(opts Options) *Server {
 	if opts.LoginRate == 0 {
 		opts.LoginRate = 10
 	}
+	if opts.Limiter == nil {
+		opts.Limiter = NewLoginLimiter(opts.LoginRate)
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +101,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts: opts, svc: opts.Service, fg: forcegen.New(opts.Service), aid: opts.Pipeline, log: opts.Log, mux: http.NewServeMux(),
-		limiter: newLoginLimiter(opts.LoginRate), closing: make(chan struct{}),
+		limiter: opts.Limiter, closing: make(chan struct{}),
 	}
 	s.metrics = newMetrics(opts.Registry, opts.Hub)
 	s.routes()

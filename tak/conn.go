@@ -245,7 +245,7 @@ func (c *conn) auth(ctx context.Context, b []byte) {
 	}
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	v, err := s.opts.Login(actx, a.Username, a.Password)
+	v, err := s.opts.Login(actx, c.nc.RemoteAddr().String(), a.Username, a.Password)
 	if err != nil {
 		s.metrics.refused.WithLabelValues("unauthenticated").Inc()
 		c.kill("unauthenticated", fmt.Sprintf("login of %q refused: %s", a.Username, concord.ErrorMessage(err)))

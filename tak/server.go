@@ -57,8 +57,9 @@ type Options struct {
 	Hub *concord.Hub
 	// Broadcast, when set, carries TAK traffic to and from other instances.
 	Broadcast concord.Broadcast
-	// Login checks a plain-TCP <auth> (password or API token).
-	Login func(ctx context.Context, username, secret string) (concord.Viewer, error)
+	// Login checks a plain-TCP <auth> (password or API token) from the
+	// device at remote (host:port), rate limiting as it sees fit.
+	Login func(ctx context.Context, remote, username, secret string) (concord.Viewer, error)
 	// CertUser maps a verified client certificate to its account.
 	CertUser func(ctx context.Context, cert *x509.Certificate) (concord.Viewer, error)
 	// AnonymousParty, when set, lets plain-TCP devices that send no <auth>

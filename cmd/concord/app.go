@@ -61,8 +61,10 @@ type Main struct {
 	TAKCA  *tak.CA
 	Logins []demo.Login
 
-	httpSrv   *http.Server
-	debugSrv  *http.Server
+	httpSrv  *http.Server
+	debugSrv *http.Server
+	// limiter counts password attempts of the API and the TAK server together.
+	limiter   *httpapi.LoginLimiter
 	httpLn    net.Listener
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -226,13 +228,14 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_broadcast_dropped_total", Help: "Broadcasts (positions, TAK traffic) from other instances dropped because this instance fell behind."},
 			func() float64 { return float64(m.Bus.BroadcastDropped()) }),
 	)
+	m.limiter = httpapi.NewLoginLimiter(10)
 	if err := m.openTAK(ctx, reg); err != nil {
 		return err
 	}
 	m.API = httpapi.New(httpapi.Options{
 		Service: m.Service, Pipeline: m.Pipeline, COP: m.COP, Hub: m.Hub, Bus: m.Bus, Log: m.Log, Registry: reg, Web: web.FS(),
 		MaxBodyBytes: m.Config.MaxBodyBytes, SessionTTL: m.Config.SessionTTL, SecureCookies: m.Config.SecureCookies,
-		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, BasemapAttribution: m.Config.BasemapAttrib, Ready: m.ready,
+		Exercise: m.Config.Exercise, BasemapURL: m.Config.BasemapURL, BasemapAttribution: m.Config.BasemapAttrib, Ready: m.ready, Limiter: m.limiter,
 	})
 	if m.httpLn, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.HTTPAddr, err)

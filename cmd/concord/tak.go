@@ -49,10 +49,20 @@ func (m *Main) openTAK(ctx context.Context, reg prometheus.Registerer) error {
 // takLogin checks a plain-TCP device's <auth>: the account's password, or
 // one of its API tokens (much cheaper to check, for trackers that
 // reconnect often).
-func (m *Main) takLogin(ctx context.Context, username, secret string) (concord.Viewer, error) {
+func (m *Main) takLogin(ctx context.Context, remote, username, secret string) (concord.Viewer, error) {
 	fail := concord.Errorf(concord.Unauthorized, "invalid username or password")
 	store := m.Store
 	name := strings.ToLower(strings.TrimSpace(username))
+	host, _, _ := net.SplitHostPort(remote)
+	// Tokens are not guessable; passwords are, and attempts count together
+	// with the API's logins.
+	if !strings.HasPrefix(secret, httpapi.TokenPrefix) {
+		for _, key := range []string{"ip:" + host, "user:" + name} {
+			if ok, wait := m.limiter.Allow(key); !ok {
+				return concord.Viewer{}, concord.Errorf(concord.RateLimited, "too many login attempts; try again in %s", wait.Round(time.Second))
+			}
+		}
+	}
 	var u concord.User
 	if strings.HasPrefix(secret, httpapi.TokenPrefix) {
 		t, err := store.TokenByHash(ctx, httpapi.HashSecret(secret))

@@ -564,3 +564,44 @@ func TestSimTAKDevices(t *testing.T) {
 		}
 	}
 }
+
+// TestTAKLoginsAreRateLimited guesses a password over TAK in parallel:
+// past the limit even the right password is refused for a while, and the
+// API's logins count in the same budget.
+func TestTAKLoginsAreRateLimited(t *testing.T) {
+	s := start(t, withDemo)
+	var wg sync.WaitGroup
+	for i := 0; i < 15; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nc, err := net.Dial("tcp", s.m.TAK.Addr().String())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer nc.Close()
+			fmt.Fprintf(nc, `<auth><cot username="ita.viewer" password="guess-%d" uid="x"/></auth>`, i)
+			_, _ = io.Copy(io.Discard, nc) // until the server closes it
+		}()
+	}
+	wg.Wait()
+	nc, err := net.Dial("tcp", s.m.TAK.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTAKClient(t, nc, "ita.viewer")
+	c.write([]byte(`<auth><cot username="ita.viewer" password="` + demo.Password + `" uid="x"/></auth>`))
+	select {
+	case <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the right password was accepted right after a burst of guesses")
+	}
+	if c.has(func(e *cot.Event) bool { return e.Type == cot.TypeProtocolSupport }) {
+		t.Fatal("the rate-limited device was served")
+	}
+	res, _ := s.anon().do("POST", "/api/login", map[string]string{"username": "ita.viewer", "password": demo.Password})
+	if res.StatusCode != 429 {
+		t.Fatalf("the API login after TAK guesses answered %d, want 429", res.StatusCode)
+	}
+}

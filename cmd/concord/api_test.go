@@ -210,7 +210,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 }
 
 func TestLoginSecurity(t *testing.T) {
-	s := start(t, withDemo)
+	s := start(t, withDemo, withLoginRate(10))
 	c := s.anon()
 	_, unknown := c.do("POST", "/api/login", map[string]string{"username": "nobody", "password": "whatever1"})
 	_, wrong := c.do("POST", "/api/login", map[string]string{"username": "pak.viewer", "password": "whatever1"})

@@ -228,7 +228,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "concord_broadcast_dropped_total", Help: "Broadcasts (positions, TAK traffic) from other instances dropped because this instance fell behind."},
 			func() float64 { return float64(m.Bus.BroadcastDropped()) }),
 	)
-	m.limiter = httpapi.NewLoginLimiter(10)
+	m.limiter = httpapi.NewLoginLimiter(m.Config.LoginRate)
 	if err := m.openTAK(ctx, reg); err != nil {
 		return err
 	}

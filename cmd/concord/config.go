@@ -41,6 +41,7 @@ type Config struct {
 	LogLevel          string
 	MaxBodyBytes      int64
 	SessionTTL        time.Duration
+	LoginRate         int
 	SecureCookies     bool
 	BasemapURL        string
 	BasemapAttrib     string
@@ -80,6 +81,7 @@ func defaultConfig() Config {
 		LogLevel:         "info",
 		MaxBodyBytes:     1 << 20,
 		SessionTTL:       12 * time.Hour,
+		LoginRate:        10,
 
 		BufferM:           250,
 		CorridorCapacity:  3,
@@ -118,6 +120,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a browser login lasts")
+	fs.IntVar(&c.LoginRate, "login-rate", c.LoginRate, "password attempts a minute per client address and per account (API and TAK together)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure (set when served over HTTPS)")
 	fs.StringVar(&c.BasemapURL, "basemap-url", c.BasemapURL, "optional raster tile URL template ({z}/{x}/{y}) for the web map; none by default")
 	fs.StringVar(&c.BasemapAttrib, "basemap-attribution", c.BasemapAttrib, "credit line the basemap's provider requires")
@@ -229,6 +232,9 @@ func (c Config) Validate() error {
 	if c.AlertEscalateAfter < time.Second {
 		errs = append(errs, fmt.Errorf("--alert-escalate-after %s: must be at least 1s", c.AlertEscalateAfter))
 	}
+	if c.LoginRate < 1 || c.LoginRate > 100000 {
+		errs = append(errs, fmt.Errorf("--login-rate %d: must be 1 to 100000", c.LoginRate))
+	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("--session-ttl %s: must be at least 1m", c.SessionTTL))
 	}
@@ -281,6 +287,7 @@ func (c Config) Dump() []string {
 		"log-level " + c.LogLevel,
 		fmt.Sprintf("max-body-bytes %d", c.MaxBodyBytes),
 		"session-ttl " + c.SessionTTL.String(),
+		fmt.Sprintf("login-rate %d", c.LoginRate),
 		fmt.Sprintf("secure-cookies %v", c.SecureCookies),
 		"basemap-url " + c.BasemapURL,
 		"basemap-attribution " + c.BasemapAttrib,

@@ -37,6 +37,8 @@ func withSimulator(every time.Duration) startOpt {
 	return func(m *Main) { m.Demo, m.Simulate, m.SimEvery = true, true, every }
 }
 
+func withLoginRate(n int) startOpt { return func(m *Main) { m.Config.LoginRate = n } }
+
 func withDataDir(dir string) startOpt { return func(m *Main) { m.Config.DataDir = dir } }
 
 // start boots Main on a free port with a temporary data directory.
@@ -46,6 +48,9 @@ func start(t *testing.T, opts ...startOpt) *system {
 	m.Config.HTTPAddr, m.Config.TAKAddr, m.Config.TAKTLSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	m.Config.DataDir = t.TempDir()
 	m.Config.Exercise = "TEST EXERCISE"
+	// Tests log many accounts in from one address; the tests of the limit
+	// itself set it back (withLoginRate).
+	m.Config.LoginRate = 1000
 	if testing.Verbose() {
 		m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -239,32 +240,32 @@ func TestTAKOverlaysByReleasability(t *testing.T) {
 	pak := s.dialTAK("pak.liaison")
 	isr := s.dialTAK("isr.liaison")
 	pakAPI := s.login("pak.liaison")
-	var area geoFeature
-	for _, f := range pakAPI.features("kind=activity_area") {
-		if strings.HasPrefix(f.Properties["name"].(string), "PAK patrol exercise area") {
-			area = f
-		}
-	}
-	if area.ID == "" {
-		t.Fatal("demo has no PAK exercise area")
-	}
-	isSector := func(e *cot.Event) bool {
-		return e.Type == "u-d-f" && e.Detail.Contact != nil && strings.HasPrefix(e.Detail.Contact.Callsign, "Sector Central")
-	}
+	isSector := func(e *cot.Event) bool { return e.Type == "u-d-f" && e.Detail.Contact != nil && strings.HasPrefix(e.Detail.Contact.Callsign, "Sector Central") }
 	pak.waitFor(isSector, "the Sector Central overlay")
 	isr.waitFor(isSector, "the Sector Central overlay")
-	pakArea := pak.waitFor(uidIs("concord.feature."+area.ID), "PAK's exercise area")
+	// A PAK activity area, marked ALL: PAK's release policy keeps it from
+	// ISR all the same.
+	now := time.Now().UTC()
+	area := square("PAK drill area", "PAK", []string{"ALL"}, 34.33, 31.43)
+	props := area["properties"].(map[string]any)
+	props["kind"], props["valid_from"], props["valid_to"] = "activity_area", now.Add(-time.Hour).Format(time.RFC3339), now.Add(6*time.Hour).Format(time.RFC3339)
+	var f geoFeature
+	json.Unmarshal(pakAPI.must(201, "POST", "/api/features", area), &f)
+	pakArea := pak.waitFor(uidIs("concord.feature."+f.ID), "PAK's new activity area")
 	if !strings.Contains(pakArea.Detail.XML, "<link point=") {
 		t.Fatalf("overlay is not a shape: %s", pakArea.Detail.XML)
 	}
-	if isr.has(uidIs("concord.feature." + area.ID)) {
-		t.Fatal("ISR's device received PAK's exercise area")
+	// Proof of absence: a site the center releases to ALL afterwards
+	// reaches ISR's device behind anything queued before it.
+	s.login("cmcc.watch").must(201, "POST", "/api/features", site("Liaison post", "CMCC", []string{"ALL"}, 34.30, 31.40))
+	isr.waitFor(func(e *cot.Event) bool { return e.Detail.Contact != nil && e.Detail.Contact.Callsign == "Liaison post" }, "the center's new site")
+	if isr.has(uidIs("concord.feature." + f.ID)) {
+		t.Fatal("ISR's device received PAK's activity area")
 	}
-	v := int(area.Properties["version"].(float64))
-	pakAPI.must(204, "DELETE", fmt.Sprintf("/api/features/%s?version=%d", area.ID, v), nil)
+	pakAPI.must(204, "DELETE", fmt.Sprintf("/api/features/%s?version=1", f.ID), nil)
 	pak.waitFor(func(e *cot.Event) bool {
-		return e.Type == cot.TypeDelete && len(e.Detail.Links) > 0 && e.Detail.Links[0].UID == "concord.feature."+area.ID
-	}, "the delete of the exercise area")
+		return e.Type == cot.TypeDelete && len(e.Detail.Links) > 0 && e.Detail.Links[0].UID == "concord.feature."+f.ID
+	}, "the delete of the activity area")
 }
 
 // TestTAKDirectedDeliveryAndChat sends GeoChat to one callsign: only that
@@ -569,7 +570,7 @@ func TestSimTAKDevices(t *testing.T) {
 // past the limit even the right password is refused for a while, and the
 // API's logins count in the same budget.
 func TestTAKLoginsAreRateLimited(t *testing.T) {
-	s := start(t, withDemo)
+	s := start(t, withDemo, withLoginRate(10))
 	var wg sync.WaitGroup
 	for i := 0; i < 15; i++ {
 		wg.Add(1)

@@ -5,8 +5,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -240,7 +240,9 @@ func TestTAKOverlaysByReleasability(t *testing.T) {
 	pak := s.dialTAK("pak.liaison")
 	isr := s.dialTAK("isr.liaison")
 	pakAPI := s.login("pak.liaison")
-	isSector := func(e *cot.Event) bool { return e.Type == "u-d-f" && e.Detail.Contact != nil && strings.HasPrefix(e.Detail.Contact.Callsign, "Sector Central") }
+	isSector := func(e *cot.Event) bool {
+		return e.Type == "u-d-f" && e.Detail.Contact != nil && strings.HasPrefix(e.Detail.Contact.Callsign, "Sector Central")
+	}
 	pak.waitFor(isSector, "the Sector Central overlay")
 	isr.waitFor(isSector, "the Sector Central overlay")
 	// A PAK activity area, marked ALL: PAK's release policy keeps it from

@@ -346,13 +346,19 @@ type spawned struct {
 	stop     func()
 }
 
-// spawnConcord starts `concord demo` (no simulators, no aid history) on
-// free loopback ports in a temporary directory and waits until it serves.
+// spawnConcord starts this program as `concord demo` (no simulators, no
+// aid history) on free loopback ports in a temporary directory and waits
+// until it serves.
 func spawnConcord(ctx context.Context, stderr io.Writer, extra ...string) (*spawned, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
+	return spawnBinary(ctx, exe, stderr, extra...)
+}
+
+// spawnBinary is spawnConcord with the binary to run.
+func spawnBinary(ctx context.Context, exe string, stderr io.Writer, extra ...string) (*spawned, error) {
 	dir, err := os.MkdirTemp("", "concord-bench-tak")
 	if err != nil {
 		return nil, err

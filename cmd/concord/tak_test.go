@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -606,5 +607,104 @@ func TestTAKLoginsAreRateLimited(t *testing.T) {
 	res, _ := s.anon().do("POST", "/api/login", map[string]string{"username": "ita.viewer", "password": demo.Password})
 	if res.StatusCode != 429 {
 		t.Fatalf("the API login after TAK guesses answered %d, want 429", res.StatusCode)
+	}
+}
+
+// TestTAKAgainstTheBinary runs the built concord binary and connects TAK
+// devices of four parties to it with the generic TAK client the load
+// generator uses, XML and protobuf mixed: positions, a directed chat and
+// a marker each reach exactly the devices entitled to them.
+func TestTAKAgainstTheBinary(t *testing.T) {
+	bin := binary(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := spawnBinary(ctx, bin, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop()
+	type dev struct {
+		d   *takDevice
+		mu  sync.Mutex
+		got []string
+	}
+	dial := func(user string, proto bool) *dev {
+		d, err := dialDevice(takDialOptions{Addr: srv.tak, Username: user, Secret: demo.Password, Proto: proto})
+		if err != nil {
+			t.Fatalf("%s: %v", user, err)
+		}
+		x := &dev{d: d}
+		go func() {
+			_ = d.read(func(b []byte) {
+				var ev *cot.Event
+				var err error
+				if d.format == cot.FormatProto {
+					ev, _, err = cot.DecodeProto(b)
+				} else {
+					ev, err = cot.DecodeXML(b)
+				}
+				if err == nil && ev != nil {
+					x.mu.Lock()
+					x.got = append(x.got, ev.UID)
+					x.mu.Unlock()
+				}
+			})
+		}()
+		t.Cleanup(func() { d.close() })
+		return x
+	}
+	wait := func(x *dev, uid string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			x.mu.Lock()
+			ok := slices.Contains(x.got, uid)
+			x.mu.Unlock()
+			if ok {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("never received %s", uid)
+	}
+	has := func(x *dev, uid string) bool {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return slices.Contains(x.got, uid)
+	}
+	pak, idn, isr, cmcc := dial("pak.liaison", false), dial("idn.liaison", true), dial("isr.liaison", true), dial("cmcc.watch", false)
+	if idn.d.format != cot.FormatProto {
+		t.Fatal("the binary did not negotiate TAK protobuf")
+	}
+	now := time.Now()
+	if err := pak.d.send(pli("BIN-PAK-1", "Falcon 9", 31.42, 34.37, now)); err != nil {
+		t.Fatal(err)
+	}
+	if err := idn.d.send(pli("BIN-IDN-1", "Garuda 9", 31.55, 34.50, now)); err != nil {
+		t.Fatal(err)
+	}
+	wait(idn, "BIN-PAK-1")
+	wait(pak, "BIN-IDN-1")
+	wait(cmcc, "BIN-PAK-1")
+	chat := &cot.Event{UID: "GeoChat.BIN-IDN-1.BIN-PAK-1.1", Type: "b-t-f", How: "h-g-i-g-o", Time: now, Start: now, Stale: now.Add(time.Hour),
+		Point:  cot.Point{Lat: 31.5, Lon: 34.4, HAE: cot.Unknown, CE: cot.Unknown, LE: cot.Unknown},
+		Detail: cot.Detail{XML: `<__chat chatroom="Falcon 9" id="BIN-PAK-1" senderCallsign="Garuda 9"><chatgrp uid0="BIN-IDN-1" uid1="BIN-PAK-1" id="BIN-PAK-1"/></__chat><remarks>meet at the crossing</remarks><marti><dest callsign="Falcon 9"/></marti>`}}
+	if err := idn.d.send(chat); err != nil {
+		t.Fatal(err)
+	}
+	wait(pak, chat.UID)
+	mark := pli("BIN-MARK", "Center marker", 31.3, 34.3, now)
+	mark.Type, mark.ReleasableTo = "b-m-p-s-m", "ALL"
+	if err := cmcc.d.send(mark); err != nil {
+		t.Fatal(err)
+	}
+	wait(isr, "BIN-MARK")
+	for _, uid := range []string{"BIN-PAK-1", "BIN-IDN-1", chat.UID} {
+		if has(isr, uid) {
+			t.Fatalf("ISR's device received %s", uid)
+		}
+	}
+	if has(cmcc, chat.UID) {
+		t.Fatal("a chat directed to Falcon 9 reached the center's device")
 	}
 }

@@ -7,9 +7,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/concord-mission/concord/geo"
 )
 
 // Check returns every finding for the plan, ordered along the route (plan
@@ -26,7 +29,7 @@ func (x *Index) Check(p Plan) []Finding {
 	out = append(out, x.checkSites(p, r)...)
 	out = append(out, x.checkMovements(p, r)...)
 	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(severityRank[a.Severity], severityRank[b.Severity]),
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			cmp.Compare(a.Check, b.Check), cmp.Compare(a.RecordID, b.RecordID))
 	})
 	return out
@@ -117,7 +120,7 @@ func minDist(r route, a area, ab box, m float64) float64 {
 		if !sb.meets(ab) {
 			continue
 		}
-		best = math.Min(best, a.distSeg(r.pts[i], r.pts[i+1]))
+		best = min(best, a.distSeg(r.pts[i], r.pts[i+1]))
 		if best == 0 {
 			return 0
 		}
@@ -137,8 +140,8 @@ func stretch(r route, a area, ab box, buf float64) [2]float64 {
 	first, last := math.Inf(1), math.Inf(-1)
 	note := func(i int, u0, u1 float64) {
 		l := r.cum[i+1] - r.cum[i]
-		first = math.Min(first, r.cum[i]+u0*l)
-		last = math.Max(last, r.cum[i]+u1*l)
+		first = min(first, r.cum[i]+u0*l)
+		last = max(last, r.cum[i]+u1*l)
 	}
 	for i, sb := range r.segs {
 		if !sb.meets(gb) {
@@ -150,7 +153,7 @@ func stretch(r route, a area, ab box, buf float64) [2]float64 {
 			for _, rg := range pg {
 				for k := 1; k < len(rg); k++ {
 					c, d := rg[k-1], rg[k]
-					if !sb.meets(boxOf(c, d).grow(buf)) {
+					if !sb.meets(segBox(c, d).grow(buf)) {
 						continue
 					}
 					if u0, u1, ok := within(p, q, c, d, buf); ok {
@@ -178,15 +181,16 @@ func stretch(r route, a area, ab box, buf float64) [2]float64 {
 func (x *Index) checkAreas(p Plan, r route) []Finding {
 	var out []Finding
 	buf := x.cfg.BufferM
-	// Search segment by segment: a long route's whole box would hold most
-	// of the mission's areas.
-	// Long diagonal segments have large boxes: search in pieces of at most
-	// 500 m, and test the (cheap) time window before the seen-set.
-	seen := map[*iArea]bool{}
-	var cands []*iArea
+	// Search segment by segment, in the trees of the days the window
+	// touches: a long route's whole box would hold most of the mission's
+	// areas. Long diagonal segments have large boxes: search in pieces of
+	// at most 500 m. Test the (cheap) time window before anything else.
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	trees := x.areaTrees(p.Depart, p.Arrive, sc.trees[:0])
+	cands := sc.areas[:0]
 	visit := func(a *iArea) bool {
-		if overlaps(p.Depart, p.Arrive, a.From, a.To) && !seen[a] {
-			seen[a] = true
+		if overlaps(p.Depart, p.Arrive, a.From, a.To) {
 			cands = append(cands, a)
 		}
 		return true
@@ -196,10 +200,17 @@ func (x *Index) checkAreas(p Plan, r route) []Finding {
 		n := max(1, int(math.Ceil(dist(a, b)/500)))
 		for k := 0; k < n; k++ {
 			u, v := x.p.from(lerp(a, b, float64(k)/float64(n))), x.p.from(lerp(a, b, float64(k+1)/float64(n)))
-			x.aTree.Search(x.p.widen(orb.Bound{Min: u, Max: u}.Extend(v), buf), visit)
+			q := x.p.widen(orb.Bound{Min: u, Max: u}.Extend(v), buf)
+			for _, t := range trees {
+				t.Search(q, visit)
+			}
 		}
 	}
 	slices.SortFunc(cands, func(a, b *iArea) int { return cmp.Compare(a.ID, b.ID) })
+	cands = slices.Compact(cands)
+	sc.trees, sc.areas = trees, cands
+	defer clear(trees) // the pool must not keep removed records alive
+	defer clear(cands)
 	for _, a := range cands {
 		d := minDist(r, a.a, a.pb, buf)
 		if d > buf {
@@ -242,7 +253,7 @@ func (x *Index) checkLines(p Plan, r route) []Finding {
 					at := timeAt(p, r, s)
 					pt := x.p.from(r.at(s))
 					out = append(out, Finding{
-						Check: CheckControlLine, Severity: NeedsAck, Route: x.part(r, math.Max(0, s-100), math.Min(r.length(), s+100)),
+						Check: CheckControlLine, Severity: NeedsAck, Route: x.part(r, max(0, s-100), min(r.length(), s+100)),
 						From: at, To: at, RecordID: l.ID, RecordName: l.Name, Party: l.Party, at: s,
 						Reason: fmt.Sprintf("The route crosses %s (%s version) near %.4f N %.4f E at about %s; %s, which controls the area beyond it, must acknowledge.",
 							l.Name, l.Version, pt[1], pt[0], hhmm(at), l.Party),
@@ -256,7 +267,7 @@ func (x *Index) checkLines(p Plan, r route) []Finding {
 
 func (x *Index) checkSectors(p Plan, r route) []Finding {
 	var out []Finding
-	step := math.Max(10, math.Min(50, r.length()/400))
+	step := max(10, min(50, r.length()/400))
 	for _, sc := range x.secs {
 		ss := spans(r, step, sc.a.contains)
 		if len(ss) == 0 {
@@ -323,77 +334,147 @@ type shared struct {
 // their segments in that cell, then intersects those segments with the
 // route's analytically (no sampling).
 func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
 	buf := x.cfg.BufferM
 	reach := int32(math.Ceil(buf / x.cfg.CellM))
 	n0, n1 := t0.UnixNano(), t1.UnixNano()
-	cells := map[cell]struct{}{}
+	// The cells within reach of the route, sampled every half cell.
+	cells := sc.cells[:0]
+	last, any := cell{}, false
 	walk(r.pts, x.cfg.CellM/2, func(_ float64, p xy) {
 		c := x.cellOf(p)
+		if any && c == last {
+			return
+		}
+		last, any = c, true
 		for dx := -reach; dx <= reach; dx++ {
 			for dy := -reach; dy <= reach; dy++ {
-				cells[cell{c.x + dx, c.y + dy}] = struct{}{}
+				cells = append(cells, slotKey(cell{c.x + dx, c.y + dy}, 0))
 			}
 		}
 	})
-	cands := map[*iMov][][2]int32{}
+	slices.Sort(cells)
+	cells = slices.Compact(cells)
+	sc.cells = cells
+	// The entries there whose windows may overlap (in minutes: a coarse
+	// test), grouped by movement (a counting sort).
+	m0, m1 := minuteFloor(n0), minuteCeil(n1)
+	hits, hg := sc.hits[:0], sc.hitGroup[:0]
+	clear(sc.group)
+	groups := sc.groups[:0]
 	b0, b1 := bucketOf(t0), bucketOf(t1.Add(-time.Nanosecond))
-	for c := range cells {
+	for _, ck := range cells {
 		for b := b0; b <= max(b0, b1); b++ {
-			for _, e := range x.cells[slot{c.x, c.y, b}] {
-				if e.dep < n1 && e.arr > n0 {
-					cands[e.m] = append(cands[e.m], [2]int32{e.lo, e.hi})
+			for _, e := range x.cells[ck|slotKey(cell{}, b)] {
+				if e.dep < m1 && e.arr > m0 {
+					g, ok := sc.group[e.m]
+					if !ok {
+						g = int32(len(groups))
+						sc.group[e.m] = g
+						groups = append(groups, 0)
+					}
+					groups[g]++
+					hits, hg = append(hits, e), append(hg, g)
 				}
 			}
 		}
 	}
-	type span struct{ s0, s1 float64 }
+	start := 0
+	for g, n := range groups {
+		groups[g] = int32(start)
+		start += int(n)
+	}
+	sorted := slices.Grow(sc.sorted[:0], len(hits))[:len(hits)]
+	for h, e := range hits {
+		sorted[groups[hg[h]]] = e
+		groups[hg[h]]++
+	}
+	sc.hits, sc.hitGroup, sc.groups, sc.sorted = hits, hg, groups, sorted
 	var out []shared
-	var spans []span
-	for m, ranges := range cands {
+	spans := sc.spans[:0]
+	for g, end := range groups {
+		begin := int32(0)
+		if g > 0 {
+			begin = groups[g-1]
+		}
+		group := sorted[begin:end]
+		m := x.mlist[group[0].m]
+		if !(m.dep < n1 && m.arr > n0) {
+			continue
+		}
+		// The movement's segments near the route: the union of its
+		// ranges in those cells.
+		sortByLo(group)
 		spans = spans[:0]
-		done := map[int32]bool{}
-		for _, rg := range ranges {
-			for k := rg[0]; k <= rg[1] && int(k)+1 < len(m.pts); k++ {
-				if done[k] {
-					continue
-				}
-				done[k] = true
+		next := int32(0) // segments below next are done
+		for _, rg := range group {
+			for k := max(rg.lo, next); k <= rg.hi && int(k)+1 < len(m.pts); k++ {
 				c, d := m.pts[k], m.pts[k+1]
-				cb := boxOf(c, d).grow(buf)
-				for i, sb := range r.segs {
+				cb := segBox(c, d).grow(buf)
+				for q, sb := range r.segs {
 					if !sb.meets(cb) {
 						continue
 					}
-					if u0, u1, ok := within(r.pts[i], r.pts[i+1], c, d, buf); ok {
-						l := r.cum[i+1] - r.cum[i]
-						spans = append(spans, span{r.cum[i] + u0*l, r.cum[i] + u1*l})
+					if u0, u1, ok := within(r.pts[q], r.pts[q+1], c, d, buf); ok {
+						l := r.cum[q+1] - r.cum[q]
+						spans = append(spans, span{r.cum[q] + u0*l, r.cum[q] + u1*l})
 					}
 				}
 			}
+			next = max(next, rg.hi+1)
 		}
 		if len(spans) == 0 {
 			continue
 		}
 		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s0, b.s0) })
 		cur := spans[0]
-		flush := func() {
+		for _, sp := range spans[1:] {
+			if sp.s0 <= cur.s1+1 {
+				cur.s1 = max(cur.s1, sp.s1)
+				continue
+			}
 			if cur.s1-cur.s0 >= x.cfg.MinSharedM {
 				out = append(out, shared{m, cur.s0, cur.s1})
 			}
-		}
-		for _, sp := range spans[1:] {
-			if sp.s0 <= cur.s1+1 {
-				cur.s1 = math.Max(cur.s1, sp.s1)
-				continue
-			}
-			flush()
 			cur = sp
 		}
-		flush()
+		if cur.s1-cur.s0 >= x.cfg.MinSharedM {
+			out = append(out, shared{m, cur.s0, cur.s1})
+		}
 	}
+	sc.spans = spans
 	slices.SortFunc(out, func(a, b shared) int { return cmp.Or(cmp.Compare(a.s0, b.s0), cmp.Compare(a.m.ID, b.m.ID)) })
 	return out
 }
+
+// span is a stretch [s0, s1] of a route, in metres from its start.
+type span struct{ s0, s1 float64 }
+
+// sortByLo sorts a movement's entries by their first segment (an
+// insertion sort: a movement has a few entries near a route).
+func sortByLo(es []occ) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].lo < es[j-1].lo; j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// scratch is the working memory of one check, reused between checks.
+type scratch struct {
+	cells    []uint64
+	hits     []occ
+	hitGroup []int32
+	group    map[int32]int32 // movement number to group
+	groups   []int32         // per group: its size, then its end in sorted
+	sorted   []occ
+	spans    []span
+	trees    []*geo.Index[*iArea]
+	areas    []*iArea
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{group: map[int32]int32{}} }}
 
 // within returns the interval [u0, u1] of segment ab (as fractions of its
 // length) whose points lie within buf of segment cd. The distance from
@@ -404,49 +485,66 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	v, w := sub(b, a), sub(d, c)
 	b2 := buf * buf
-	dist2 := func(u float64) float64 {
-		p := lerp(a, b, u)
-		q := pointSeg(p, c, d)
-		return q * q
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	take := func(u float64) {
-		if u >= 0 && u <= 1 && dist2(u) <= b2*(1+1e-9)+1e-9 {
-			lo, hi = math.Min(lo, u), math.Max(hi, u)
-		}
-	}
-	take(0)
-	take(1)
+	ww := dot(w, w)
+	k := interval{a: a, v: v, c: c, w: w, ww: ww, inv: 1 / ww, lim: b2*(1+1e-9) + 1e-9, lo: math.Inf(1), hi: math.Inf(-1)}
+	k.take(0)
+	k.take(1)
 	// Roots of |a + u v − e|² = buf² for the endpoints e.
 	vv := dot(v, v)
-	for _, e := range [2]xy{c, d} {
-		r := sub(a, e)
-		qa, qb, qc := vv, 2*dot(v, r), dot(r, r)-b2
-		if qa == 0 {
-			continue
+	if vv != 0 {
+		for _, e := range [2]xy{c, d} {
+			r := sub(a, e)
+			qb, qc := 2*dot(v, r), dot(r, r)-b2
+			disc := qb*qb - 4*vv*qc
+			if disc < 0 {
+				continue
+			}
+			sq := math.Sqrt(disc)
+			k.take((-qb - sq) / (2 * vv))
+			k.take((-qb + sq) / (2 * vv))
 		}
-		disc := qb*qb - 4*qa*qc
-		if disc < 0 {
-			continue
-		}
-		sq := math.Sqrt(disc)
-		take((-qb - sq) / (2 * qa))
-		take((-qb + sq) / (2 * qa))
 	}
 	// Roots of |signed distance to the line cd| = buf.
-	if l := math.Sqrt(dot(w, w)); l > 0 {
+	if l := math.Sqrt(k.ww); l > 0 {
 		h0, hv := cross(w, sub(a, c))/l, cross(w, v)/l
 		if hv != 0 {
-			take((buf - h0) / hv)
-			take((-buf - h0) / hv)
+			k.take((buf - h0) / hv)
+			k.take((-buf - h0) / hv)
 		}
 	}
 	// The closest point itself (the interval may lie strictly inside).
-	take(closestParam(a, b, c, d))
-	if lo > hi {
+	k.take(closestParam(a, b, c, d))
+	if k.lo > k.hi {
 		return 0, 0, false
 	}
-	return lo, hi, true
+	return k.lo, k.hi, true
+}
+
+// interval collects the parameters along a + u·v within the limit
+// (squared) of segment c + t·w.
+type interval struct {
+	a, v, c, w xy
+	ww, inv    float64 // |w|² and its inverse
+	lim        float64
+	lo, hi     float64
+}
+
+// take admits u if it lies on the segment and its point is within the
+// limit (pointSeg's distance, squared, without its square root and
+// division: the limit's tolerance is far above their rounding).
+func (k *interval) take(u float64) {
+	if !(u >= 0 && u <= 1) {
+		return
+	}
+	p := xy{k.a[0] + k.v[0]*u, k.a[1] + k.v[1]*u}
+	e := sub(p, k.c)
+	if k.ww != 0 {
+		t := max(0, min(1, dot(e, k.w)*k.inv))
+		e = sub(p, xy{k.c[0] + k.w[0]*t, k.c[1] + k.w[1]*t})
+	}
+	if dot(e, e) <= k.lim {
+		k.lo, k.hi = min(k.lo, u), max(k.hi, u)
+	}
 }
 
 // closestParam returns the parameter on ab of the point closest to segment
@@ -477,7 +575,7 @@ func closestParam(a, b, c, d xy) float64 {
 	return s
 }
 
-func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+func clamp01(v float64) float64 { return max(0, min(1, v)) }
 
 // coverage sweeps shared stretches along the route and calls fn for each
 // maximal stretch where the set of movements present is constant and not

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -24,7 +25,19 @@ const (
 	Info     Severity = "info"
 )
 
-var severityRank = map[Severity]int{Blocking: 0, NeedsAck: 1, Warning: 2, Info: 3}
+func (s Severity) rank() int {
+	switch s {
+	case Blocking:
+		return 0
+	case NeedsAck:
+		return 1
+	case Warning:
+		return 2
+	case Info:
+		return 3
+	}
+	return 4
+}
 
 // The checks.
 const (
@@ -167,21 +180,31 @@ func (c Config) withDefaults() Config {
 }
 
 // Index holds the mission state in the forms the checks need: R-trees of
-// areas and sites, and a grid of the cells other movements pass through,
-// each with the movements' windows sorted by departure. It is updated in
-// place (Put/Remove) and safe for concurrent use.
+// areas and sites, and a grid of the cells other movements pass through in
+// each time bucket, with the range of their segments there. It is updated
+// in place (Put/Remove) and safe for concurrent use.
 type Index struct {
 	cfg   Config
 	p     plane
 	mu    sync.RWMutex
 	areas map[string]*iArea
 	aTree geo.Index[*iArea]
+	// aDays holds the areas again under each UTC day of their validity,
+	// so that a check searches only those valid around its window; aLong
+	// holds the open-ended ones and those valid for more than areaDays.
+	aDays map[int32]*geo.Index[*iArea]
+	aLong geo.Index[*iArea]
 	lines []*iLine
 	secs  []*iSector
 	sites map[string]*iSite
 	sTree geo.Index[*iSite]
 	movs  map[string]*iMov
-	cells map[slot][]occ
+	// mlist holds the movements by number (entries refer to them by
+	// number, so that the grid holds no pointers for the collector to
+	// scan); free lists the numbers of removed ones for reuse.
+	mlist []*iMov
+	free  []int32
+	cells map[uint64][]occ
 }
 
 type iArea struct {
@@ -189,7 +212,16 @@ type iArea struct {
 	a     area
 	bound orb.Bound
 	pb    box
+	// d0 and d1 are the first and last days of its validity, if it is
+	// filed by day (long is false).
+	d0, d1 int32
+	long   bool
 }
+
+// areaDays is the longest validity filed by day.
+const areaDays = 16
+
+func dayOf(t time.Time) int32 { return int32(floorDiv(t.Unix(), 86400)) }
 
 type iLine struct {
 	Line
@@ -210,18 +242,34 @@ type iSite struct {
 
 type iMov struct {
 	Movement
-	pts   []xy
-	slots []slot
+	num int32
+	// dep and arr are the window in Unix nanoseconds.
+	dep, arr int64
+	pts      []xy
+	// cells are the cells of its runs, in route order (removal visits
+	// them in every bucket of its window); runs is set between prepare
+	// and insert.
+	cells []cell
+	runs  []run
+}
+
+// run is a stretch of a movement's route inside one cell: the range of
+// its segments there.
+type run struct {
+	c      cell
+	lo, hi int32
 }
 
 type cell struct{ x, y int32 }
 
-// slot is a grid cell during one time bucket: the movement index is a grid
-// in space and time, so that a check visits only the entries of the cells
-// near its route in the buckets its window touches.
-type slot struct {
-	x, y int32
-	t    int32
+// A slot is a grid cell during one time bucket, packed into a map key: the
+// movement index is a grid in space and time, so that a check visits only
+// the entries of the cells near its route in the buckets its window
+// touches. Cell coordinates take 20 bits each (±262,000 km at 500 m) and
+// the bucket 24 (±5,700 years of 6 h).
+func slotKey(c cell, b int32) uint64 {
+	const m20, m24 = 1<<20 - 1, 1<<24 - 1
+	return uint64(uint32(c.x)&m20)<<44 | uint64(uint32(c.y)&m20)<<24 | uint64(uint32(b)&m24)
 }
 
 // bucket is the time granularity of the movement index.
@@ -229,19 +277,36 @@ const bucket = 6 * time.Hour
 
 func bucketOf(t time.Time) int32 { return int32(t.Unix() / int64(bucket/time.Second)) }
 
-// occ is a movement in a cell during a time bucket, with its window (Unix
-// nanoseconds, for fast comparisons) and the range of its segments there:
-// 32 bytes, as there are millions.
+// occ is a movement in a cell during a time bucket: its number, the range
+// of its segments there, and its window in whole minutes (departure rounded
+// down, arrival up: a coarse filter; the exact test uses the movement's
+// own window). 20 bytes without pointers, as there are millions.
 type occ struct {
-	m        *iMov
-	dep, arr int64
+	m        int32
 	lo, hi   int32
+	dep, arr int32
+}
+
+func minuteFloor(ns int64) int32 {
+	return int32(max(math.MinInt32, min(math.MaxInt32, floorDiv(ns, int64(time.Minute)))))
+}
+
+func minuteCeil(ns int64) int32 {
+	return int32(max(math.MinInt32, min(math.MaxInt32, -floorDiv(-ns, int64(time.Minute)))))
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) {
+		q--
+	}
+	return q
 }
 
 // NewIndex returns an empty index.
 func NewIndex(cfg Config) *Index {
 	cfg = cfg.withDefaults()
-	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[slot][]occ{}}
+	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, aDays: map[int32]*geo.Index[*iArea]{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[uint64][]occ{}}
 }
 
 // Config returns the configuration in use.
@@ -256,6 +321,35 @@ func (x *Index) PutArea(a Area) {
 	ia.pb = ia.a.box()
 	x.areas[a.ID] = ia
 	x.aTree.Insert(ia.bound, ia)
+	ia.long = a.From == nil || a.To == nil || a.To.Sub(*a.From) > areaDays*24*time.Hour
+	if ia.long {
+		x.aLong.Insert(ia.bound, ia)
+		return
+	}
+	ia.d0, ia.d1 = dayOf(*a.From), dayOf(a.To.Add(-time.Nanosecond))
+	for d := ia.d0; d <= ia.d1; d++ {
+		t := x.aDays[d]
+		if t == nil {
+			t = new(geo.Index[*iArea])
+			x.aDays[d] = t
+		}
+		t.Insert(ia.bound, ia)
+	}
+}
+
+// areaTrees returns the trees that hold every area whose validity may
+// overlap [t0, t1].
+func (x *Index) areaTrees(t0, t1 time.Time, out []*geo.Index[*iArea]) []*geo.Index[*iArea] {
+	if !t1.After(t0) || t1.Sub(t0) > areaDays*24*time.Hour {
+		return append(out, &x.aTree)
+	}
+	out = append(out, &x.aLong)
+	for d := dayOf(t0); d <= dayOf(t1.Add(-time.Nanosecond)); d++ {
+		if t := x.aDays[d]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // RemoveArea removes an area.
@@ -266,9 +360,22 @@ func (x *Index) RemoveArea(id string) {
 }
 
 func (x *Index) removeArea(id string) {
-	if old := x.areas[id]; old != nil {
-		x.aTree.Delete(old.bound, old)
-		delete(x.areas, id)
+	old := x.areas[id]
+	if old == nil {
+		return
+	}
+	x.aTree.Delete(old.bound, old)
+	delete(x.areas, id)
+	if old.long {
+		x.aLong.Delete(old.bound, old)
+		return
+	}
+	for d := old.d0; d <= old.d1; d++ {
+		t := x.aDays[d]
+		t.Delete(old.bound, old)
+		if t.Len() == 0 {
+			delete(x.aDays, d)
+		}
 	}
 }
 
@@ -322,36 +429,79 @@ func (x *Index) Remove(id string) {
 
 // PutMovement adds or replaces an approved or in-progress movement.
 func (x *Index) PutMovement(m Movement) {
+	im := x.prepare(m)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.removeMovement(m.ID)
-	im := &iMov{Movement: m, pts: x.project(m.Route)}
-	// Cells along the route, with the segments in each. A route that comes
-	// back to a cell gets a second entry there; queries dedupe.
-	type run struct {
-		c      cell
-		lo, hi int32
+	x.insert(im)
+}
+
+// PutMovements adds or replaces many movements at once, preparing them on
+// all cores before taking the lock.
+func (x *Index) PutMovements(ms []Movement) {
+	ims := make([]*iMov, len(ms))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(ms)/1000))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(ms); i += workers {
+				ims[i] = x.prepare(ms[i])
+			}
+		})
 	}
-	var runs []run
+	wg.Wait()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, im := range ims {
+		x.insert(im)
+	}
+}
+
+// prepare projects a movement and finds the cells along its route with
+// the range of its segments in each (every CellM/4 metres; a route that
+// comes back to a cell gets a second run there, and queries dedupe). It
+// reads only the configuration, so it needs no lock.
+func (x *Index) prepare(m Movement) *iMov {
+	im := &iMov{Movement: m, pts: x.project(m.Route), dep: m.Depart.UnixNano(), arr: m.Arrive.UnixNano()}
 	walkSeg(im.pts, x.cfg.CellM/4, func(_ float64, p xy, seg int) {
 		c := x.cellOf(p)
-		if n := len(runs); n > 0 && runs[n-1].c == c {
-			runs[n-1].hi = int32(seg)
+		if n := len(im.runs); n > 0 && im.runs[n-1].c == c {
+			im.runs[n-1].hi = int32(seg)
 			return
 		}
-		runs = append(runs, run{c, int32(seg), int32(seg)})
+		im.runs = append(im.runs, run{c, int32(seg), int32(seg)})
 	})
-	b0, b1 := bucketOf(m.Depart), bucketOf(m.Arrive.Add(-time.Nanosecond))
-	dep, arr := m.Depart.UnixNano(), m.Arrive.UnixNano()
-	for _, r := range runs {
-		e := occ{m: im, dep: dep, arr: arr, lo: r.lo, hi: r.hi}
-		for b := b0; b <= max(b0, b1); b++ {
-			k := slot{r.c.x, r.c.y, b}
+	return im
+}
+
+// buckets returns the first and last time buckets of a movement's window.
+func (im *iMov) buckets() (int32, int32) {
+	b0, b1 := bucketOf(im.Depart), bucketOf(im.Arrive.Add(-time.Nanosecond))
+	return b0, max(b0, b1)
+}
+
+func (x *Index) insert(im *iMov) {
+	x.removeMovement(im.ID)
+	if n := len(x.free); n > 0 {
+		im.num = x.free[n-1]
+		x.free = x.free[:n-1]
+		x.mlist[im.num] = im
+	} else {
+		im.num = int32(len(x.mlist))
+		x.mlist = append(x.mlist, im)
+	}
+	b0, b1 := im.buckets()
+	dep, arr := minuteFloor(im.dep), minuteCeil(im.arr)
+	im.cells = make([]cell, len(im.runs))
+	for i, r := range im.runs {
+		im.cells[i] = r.c
+		e := occ{m: im.num, lo: r.lo, hi: r.hi, dep: dep, arr: arr}
+		for b := b0; b <= b1; b++ {
+			k := slotKey(r.c, b)
 			x.cells[k] = append(x.cells[k], e)
-			im.slots = append(im.slots, k)
 		}
 	}
-	x.movs[m.ID] = im
+	im.runs = nil
+	x.movs[im.ID] = im
 }
 
 // RemoveMovement removes a movement (cancelled, completed, denied).
@@ -366,14 +516,24 @@ func (x *Index) removeMovement(id string) {
 	if im == nil {
 		return
 	}
-	for _, k := range im.slots {
-		es := slices.DeleteFunc(x.cells[k], func(e occ) bool { return e.m == im })
-		if len(es) == 0 {
-			delete(x.cells, k)
-		} else {
-			x.cells[k] = es
+	b0, b1 := im.buckets()
+	for _, c := range im.cells {
+		for b := b0; b <= b1; b++ {
+			k := slotKey(c, b)
+			es, ok := x.cells[k]
+			if !ok {
+				continue // a second run in the same cell, already removed
+			}
+			es = slices.DeleteFunc(es, func(e occ) bool { return e.m == im.num })
+			if len(es) == 0 {
+				delete(x.cells, k)
+			} else {
+				x.cells[k] = es
+			}
 		}
 	}
+	x.mlist[im.num] = nil
+	x.free = append(x.free, im.num)
 	delete(x.movs, id)
 }
 
@@ -439,7 +599,7 @@ func (x *Index) newRoute(l orb.LineString) route {
 	r.cum = make([]float64, len(r.pts))
 	for i := 1; i < len(r.pts); i++ {
 		r.cum[i] = r.cum[i-1] + dist(r.pts[i-1], r.pts[i])
-		r.segs = append(r.segs, boxOf(r.pts[i-1], r.pts[i]))
+		r.segs = append(r.segs, segBox(r.pts[i-1], r.pts[i]))
 	}
 	return r
 }
@@ -487,7 +647,15 @@ func timeAt(p Plan, r route, s float64) time.Time {
 	return p.Depart.Add(time.Duration(float64(p.Arrive.Sub(p.Depart)) * s / l))
 }
 
-func hhmm(t time.Time) string { return t.UTC().Format("02 Jan 15:04Z") }
+// hhmm formats t as "02 Jan 15:04Z" (by hand: time.Format is a good part
+// of a check's cost when it writes dozens of sentences).
+func hhmm(t time.Time) string {
+	t = t.UTC()
+	_, mo, d := t.Date()
+	h, mi, _ := t.Clock()
+	m := mo.String()
+	return string([]byte{byte('0' + d/10), byte('0' + d%10), ' ', m[0], m[1], m[2], ' ', byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), 'Z'})
+}
 
 func overlaps(a0, a1 time.Time, b0, b1 *time.Time) bool {
 	if b1 != nil && !a0.Before(*b1) {

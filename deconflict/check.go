@@ -110,9 +110,9 @@ func spans(r route, step float64, near func(xy) bool) [][2]float64 {
 	return out
 }
 
-// minDist returns the closest the route comes to a (whose box is ab),
-// looking only at segments whose boxes come within m of it; it returns
-// +Inf when none does.
+// minDist returns the closest the route comes to a (whose box is ab) when
+// that is at most m, looking only at segments whose boxes come within m of
+// it; otherwise some value above m (+Inf when no segment comes near).
 func minDist(r route, a area, ab box, m float64) float64 {
 	best := math.Inf(1)
 	ab = ab.grow(m)
@@ -120,7 +120,7 @@ func minDist(r route, a area, ab box, m float64) float64 {
 		if !sb.meets(ab) {
 			continue
 		}
-		best = min(best, a.distSeg(r.pts[i], r.pts[i+1]))
+		best = min(best, a.distSeg(r.pts[i], r.pts[i+1], m))
 		if best == 0 {
 			return 0
 		}
@@ -148,7 +148,8 @@ func stretch(r route, a area, ab box, buf float64) [2]float64 {
 			continue
 		}
 		p, q := r.pts[i], r.pts[i+1]
-		cuts := []float64{0, 1}
+		var cutBuf [16]float64
+		cuts := append(cutBuf[:0], 0, 1)
 		for _, pg := range a {
 			for _, rg := range pg {
 				for k := 1; k < len(rg); k++ {
@@ -329,103 +330,43 @@ type shared struct {
 
 // sharing returns the stretches of the route that other movements whose
 // windows overlap [t0, t1] use, one per stretch and movement, ignoring
-// stretches shorter than MinSharedM (crossings). It visits each grid cell
-// near the route once to collect the movements there and the range of
-// their segments in that cell, then intersects those segments with the
-// route's analytically (no sampling).
+// stretches shorter than MinSharedM (crossings). It scans the movements
+// filed under the window's time buckets, keeps those whose window
+// overlaps and whose box comes within the buffer of the route's, and
+// intersects their segments with the route's analytically (no sampling),
+// pair by pair where the segments' boxes come within the buffer.
 func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	buf := x.cfg.BufferM
-	reach := int32(math.Ceil(buf / x.cfg.CellM))
 	n0, n1 := t0.UnixNano(), t1.UnixNano()
-	// The cells within reach of the route, sampled every half cell.
-	cells := sc.cells[:0]
-	last, any := cell{}, false
-	walk(r.pts, x.cfg.CellM/2, func(_ float64, p xy) {
-		c := x.cellOf(p)
-		if any && c == last {
-			return
-		}
-		last, any = c, true
-		for dx := -reach; dx <= reach; dx++ {
-			for dy := -reach; dy <= reach; dy++ {
-				cells = append(cells, slotKey(cell{c.x + dx, c.y + dy}, 0))
-			}
-		}
-	})
-	slices.Sort(cells)
-	cells = slices.Compact(cells)
-	sc.cells = cells
-	// The entries there whose windows may overlap (in minutes: a coarse
-	// test), grouped by movement (a counting sort).
-	m0, m1 := minuteFloor(n0), minuteCeil(n1)
-	hits, hg := sc.hits[:0], sc.hitGroup[:0]
-	clear(sc.group)
-	groups := sc.groups[:0]
-	b0, b1 := bucketOf(t0), bucketOf(t1.Add(-time.Nanosecond))
-	for _, ck := range cells {
-		for b := b0; b <= max(b0, b1); b++ {
-			for _, e := range x.cells[ck|slotKey(cell{}, b)] {
-				if e.dep < m1 && e.arr > m0 {
-					g, ok := sc.group[e.m]
-					if !ok {
-						g = int32(len(groups))
-						sc.group[e.m] = g
-						groups = append(groups, 0)
-					}
-					groups[g]++
-					hits, hg = append(hits, e), append(hg, g)
-				}
-			}
-		}
-	}
-	start := 0
-	for g, n := range groups {
-		groups[g] = int32(start)
-		start += int(n)
-	}
-	sorted := slices.Grow(sc.sorted[:0], len(hits))[:len(hits)]
-	for h, e := range hits {
-		sorted[groups[hg[h]]] = e
-		groups[hg[h]]++
-	}
-	sc.hits, sc.hitGroup, sc.groups, sc.sorted = hits, hg, groups, sorted
+	rb := r.bb.grow(buf)
 	var out []shared
 	spans := sc.spans[:0]
-	for g, end := range groups {
-		begin := int32(0)
-		if g > 0 {
-			begin = groups[g-1]
+	visit := func(e *mEntry) {
+		if !(e.dep < n1 && e.arr > n0) || !e.b.meets(rb) {
+			return
 		}
-		group := sorted[begin:end]
-		m := x.mlist[group[0].m]
-		if !(m.dep < n1 && m.arr > n0) {
-			continue
-		}
-		// The movement's segments near the route: the union of its
-		// ranges in those cells.
-		sortByLo(group)
 		spans = spans[:0]
-		next := int32(0) // segments below next are done
-		for _, rg := range group {
-			for k := max(rg.lo, next); k <= rg.hi && int(k)+1 < len(m.pts); k++ {
-				c, d := m.pts[k], m.pts[k+1]
-				cb := segBox(c, d).grow(buf)
-				for q, sb := range r.segs {
-					if !sb.meets(cb) {
-						continue
-					}
-					if u0, u1, ok := within(r.pts[q], r.pts[q+1], c, d, buf); ok {
-						l := r.cum[q+1] - r.cum[q]
-						spans = append(spans, span{r.cum[q] + u0*l, r.cum[q] + u1*l})
-					}
+		pts := e.pts
+		for k := 0; k+1 < len(pts); k++ {
+			c, d := pts[k], pts[k+1]
+			cb := segBox(c, d).grow(buf)
+			if !cb.meets(r.bb) {
+				continue
+			}
+			for q, sb := range r.segs {
+				if !sb.meets(cb) {
+					continue
+				}
+				if u0, u1, ok := within(r.pts[q], r.pts[q+1], c, d, buf); ok {
+					l := r.cum[q+1] - r.cum[q]
+					spans = append(spans, span{r.cum[q] + u0*l, r.cum[q] + u1*l})
 				}
 			}
-			next = max(next, rg.hi+1)
 		}
 		if len(spans) == 0 {
-			continue
+			return
 		}
 		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s0, b.s0) })
 		cur := spans[0]
@@ -435,12 +376,36 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 				continue
 			}
 			if cur.s1-cur.s0 >= x.cfg.MinSharedM {
-				out = append(out, shared{m, cur.s0, cur.s1})
+				out = append(out, shared{e.m, cur.s0, cur.s1})
 			}
 			cur = sp
 		}
 		if cur.s1-cur.s0 >= x.cfg.MinSharedM {
-			out = append(out, shared{m, cur.s0, cur.s1})
+			out = append(out, shared{e.m, cur.s0, cur.s1})
+		}
+	}
+	for i := range x.mLong {
+		visit(&x.mLong[i])
+	}
+	b0, b1 := buckets(t0, t1)
+	scan := func(b int32, es []mEntry) {
+		for i := range es {
+			// A movement filed under several of the window's buckets is
+			// taken in the first.
+			if e := &es[i]; max(e.first, b0) == b {
+				visit(e)
+			}
+		}
+	}
+	if int64(b1)-int64(b0) < int64(len(x.tb)) {
+		for b := b0; b <= b1; b++ {
+			scan(b, x.tb[b])
+		}
+	} else { // a window longer than the index's whole span
+		for b, es := range x.tb {
+			if b >= b0 && b <= b1 {
+				scan(b, es)
+			}
 		}
 	}
 	sc.spans = spans
@@ -451,30 +416,14 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 // span is a stretch [s0, s1] of a route, in metres from its start.
 type span struct{ s0, s1 float64 }
 
-// sortByLo sorts a movement's entries by their first segment (an
-// insertion sort: a movement has a few entries near a route).
-func sortByLo(es []occ) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].lo < es[j-1].lo; j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
-}
-
 // scratch is the working memory of one check, reused between checks.
 type scratch struct {
-	cells    []uint64
-	hits     []occ
-	hitGroup []int32
-	group    map[int32]int32 // movement number to group
-	groups   []int32         // per group: its size, then its end in sorted
-	sorted   []occ
-	spans    []span
-	trees    []*geo.Index[*iArea]
-	areas    []*iArea
+	spans []span
+	trees []*geo.Index[*iArea]
+	areas []*iArea
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{group: map[int32]int32{}} }}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // within returns the interval [u0, u1] of segment ab (as fractions of its
 // length) whose points lie within buf of segment cd. The distance from
@@ -489,7 +438,17 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	k := interval{a: a, v: v, c: c, w: w, ww: ww, inv: 1 / ww, lim: b2*(1+1e-9) + 1e-9, lo: math.Inf(1), hi: math.Inf(-1)}
 	k.take(0)
 	k.take(1)
-	// Roots of |a + u v − e|² = buf² for the endpoints e.
+	if k.lo == 0 && k.hi == 1 {
+		return 0, 1, true // all of ab is within buf: nothing can widen it
+	}
+	// lost is set when rounding may have lost a root (a tangent, a
+	// parallel) and for small buffers: then the closest point is taken
+	// too, and every root is checked.
+	lost := buf < fastBuf
+	// Roots of |a + u v − e|² = buf² for the endpoints e. They lie at buf
+	// from an end of cd, so within buf of cd: with a buffer much larger
+	// than the rounding of squared distances (about 1e-8 m² at 10 km from
+	// the reference) they need no check.
 	vv := dot(v, v)
 	if vv != 0 {
 		for _, e := range [2]xy{c, d} {
@@ -497,28 +456,45 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 			qb, qc := 2*dot(v, r), dot(r, r)-b2
 			disc := qb*qb - 4*vv*qc
 			if disc < 0 {
+				lost = lost || disc >= -1e-9*(qb*qb+4*vv*math.Abs(qc))
 				continue
 			}
 			sq := math.Sqrt(disc)
-			k.take((-qb - sq) / (2 * vv))
-			k.take((-qb + sq) / (2 * vv))
+			if lost {
+				k.take((-qb - sq) / (2 * vv))
+				k.take((-qb + sq) / (2 * vv))
+			} else {
+				k.admit((-qb - sq) / (2 * vv))
+				k.admit((-qb + sq) / (2 * vv))
+			}
 		}
 	}
 	// Roots of |signed distance to the line cd| = buf.
-	if l := math.Sqrt(k.ww); l > 0 {
+	if l := math.Sqrt(ww); l > 0 {
 		h0, hv := cross(w, sub(a, c))/l, cross(w, v)/l
 		if hv != 0 {
 			k.take((buf - h0) / hv)
 			k.take((-buf - h0) / hv)
+		} else {
+			lost = true
 		}
+	} else {
+		lost = true
 	}
-	// The closest point itself (the interval may lie strictly inside).
-	k.take(closestParam(a, b, c, d))
+	// The closest point itself, when nothing was found (the interval may
+	// be a single point strictly inside) or a root may have been lost.
+	if lost || k.lo > k.hi {
+		k.take(closestParam(a, b, c, d))
+	}
 	if k.lo > k.hi {
 		return 0, 0, false
 	}
 	return k.lo, k.hi, true
 }
+
+// fastBuf is the smallest buffer for which within skips the checks that
+// only rounding can fail.
+const fastBuf = 100
 
 // interval collects the parameters along a + u·v within the limit
 // (squared) of segment c + t·w.
@@ -543,6 +519,13 @@ func (k *interval) take(u float64) {
 		e = sub(p, xy{k.c[0] + k.w[0]*t, k.c[1] + k.w[1]*t})
 	}
 	if dot(e, e) <= k.lim {
+		k.lo, k.hi = min(k.lo, u), max(k.hi, u)
+	}
+}
+
+// admit admits u if it lies on the segment.
+func (k *interval) admit(u float64) {
+	if u >= 0 && u <= 1 {
 		k.lo, k.hi = min(k.lo, u), max(k.hi, u)
 	}
 }

@@ -143,8 +143,6 @@ type Config struct {
 	LeadTime, EmergencyLeadTime time.Duration
 	// MaxWindow is the longest departure-to-arrival window (default 7 days).
 	MaxWindow time.Duration
-	// CellM is the grid cell of the movement index (default 500 m).
-	CellM float64
 	// MinSharedM is the shortest stretch two routes must share to count as
 	// using the same corridor; routes that merely cross share less
 	// (default 600 m, more than a perpendicular crossing's 2 × 250 m).
@@ -167,9 +165,6 @@ func (c Config) withDefaults() Config {
 	if c.MaxWindow == 0 {
 		c.MaxWindow = 7 * 24 * time.Hour
 	}
-	if c.CellM == 0 {
-		c.CellM = 500
-	}
 	if c.MinSharedM == 0 {
 		c.MinSharedM = 600
 	}
@@ -180,9 +175,8 @@ func (c Config) withDefaults() Config {
 }
 
 // Index holds the mission state in the forms the checks need: R-trees of
-// areas and sites, and a grid of the cells other movements pass through in
-// each time bucket, with the range of their segments there. It is updated
-// in place (Put/Remove) and safe for concurrent use.
+// areas (also by day of validity) and sites, and other movements filed by
+// time. It is updated in place (Put/Remove) and safe for concurrent use.
 type Index struct {
 	cfg   Config
 	p     plane
@@ -199,12 +193,13 @@ type Index struct {
 	sites map[string]*iSite
 	sTree geo.Index[*iSite]
 	movs  map[string]*iMov
-	// mlist holds the movements by number (entries refer to them by
-	// number, so that the grid holds no pointers for the collector to
-	// scan); free lists the numbers of removed ones for reuse.
-	mlist []*iMov
-	free  []int32
-	cells map[uint64][]occ
+	// Movements are filed under every time bucket their window overlaps,
+	// as compact entries with their window and box, so that a check scans
+	// only the entries of its window's buckets: time first, then the box,
+	// then segment by segment. mLong holds those whose windows span more
+	// than longBuckets buckets.
+	tb    map[int32][]mEntry
+	mLong []mEntry
 }
 
 type iArea struct {
@@ -242,71 +237,58 @@ type iSite struct {
 
 type iMov struct {
 	Movement
-	num int32
 	// dep and arr are the window in Unix nanoseconds.
 	dep, arr int64
 	pts      []xy
-	// cells are the cells of its runs, in route order (removal visits
-	// them in every bucket of its window); runs is set between prepare
-	// and insert.
-	cells []cell
-	runs  []run
+	// b0 and b1 are the first and last buckets it is filed under, unless
+	// it is long.
+	b0, b1 int32
+	long   bool
 }
 
-// run is a stretch of a movement's route inside one cell: the range of
-// its segments there.
-type run struct {
-	c      cell
-	lo, hi int32
+// mEntry is a movement filed under a time bucket: its window and the box
+// of its route, for the first tests without touching the movement.
+type mEntry struct {
+	m        *iMov
+	dep, arr int64
+	b        box
+	pts      []xy // the movement's, read without touching it
+	// first is the first bucket the movement is filed under: a check
+	// whose window spans several buckets takes it in only one.
+	first int32
 }
 
-type cell struct{ x, y int32 }
-
-// A slot is a grid cell during one time bucket, packed into a map key: the
-// movement index is a grid in space and time, so that a check visits only
-// the entries of the cells near its route in the buckets its window
-// touches. Cell coordinates take 20 bits each (±262,000 km at 500 m) and
-// the bucket 24 (±5,700 years of 6 h).
-func slotKey(c cell, b int32) uint64 {
-	const m20, m24 = 1<<20 - 1, 1<<24 - 1
-	return uint64(uint32(c.x)&m20)<<44 | uint64(uint32(c.y)&m20)<<24 | uint64(uint32(b)&m24)
-}
-
-// bucket is the time granularity of the movement index.
+// bucket is the time granularity of the movement index: a check of a
+// 2 h window scans one or two buckets.
 const bucket = 6 * time.Hour
 
-func bucketOf(t time.Time) int32 { return int32(t.Unix() / int64(bucket/time.Second)) }
+// longBuckets is the most buckets a movement is filed under; movements
+// with longer windows are scanned by every check.
+const longBuckets = 64
 
-// occ is a movement in a cell during a time bucket: its number, the range
-// of its segments there, and its window in whole minutes (departure rounded
-// down, arrival up: a coarse filter; the exact test uses the movement's
-// own window). 20 bytes without pointers, as there are millions.
-type occ struct {
-	m        int32
-	lo, hi   int32
-	dep, arr int32
-}
-
-func minuteFloor(ns int64) int32 {
-	return int32(max(math.MinInt32, min(math.MaxInt32, floorDiv(ns, int64(time.Minute)))))
-}
-
-func minuteCeil(ns int64) int32 {
-	return int32(max(math.MinInt32, min(math.MaxInt32, -floorDiv(-ns, int64(time.Minute)))))
+func bucketOf(t time.Time) int32 {
+	return int32(max(math.MinInt32, min(math.MaxInt32, floorDiv(t.Unix(), int64(bucket/time.Second)))))
 }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
-	if (a%b != 0) && (a < 0) {
+	if a%b != 0 && a < 0 {
 		q--
 	}
 	return q
 }
 
+// buckets returns the first and last buckets a window [t0, t1) touches
+// (just the first for an empty or inverted one).
+func buckets(t0, t1 time.Time) (int32, int32) {
+	b0, b1 := bucketOf(t0), bucketOf(t1.Add(-time.Nanosecond))
+	return b0, max(b0, b1)
+}
+
 // NewIndex returns an empty index.
 func NewIndex(cfg Config) *Index {
 	cfg = cfg.withDefaults()
-	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, aDays: map[int32]*geo.Index[*iArea]{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[uint64][]occ{}}
+	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, aDays: map[int32]*geo.Index[*iArea]{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, tb: map[int32][]mEntry{}}
 }
 
 // Config returns the configuration in use.
@@ -456,51 +438,29 @@ func (x *Index) PutMovements(ms []Movement) {
 	}
 }
 
-// prepare projects a movement and finds the cells along its route with
-// the range of its segments in each (every CellM/4 metres; a route that
-// comes back to a cell gets a second run there, and queries dedupe). It
+// prepare projects a movement and finds the buckets it is filed under. It
 // reads only the configuration, so it needs no lock.
 func (x *Index) prepare(m Movement) *iMov {
 	im := &iMov{Movement: m, pts: x.project(m.Route), dep: m.Depart.UnixNano(), arr: m.Arrive.UnixNano()}
-	walkSeg(im.pts, x.cfg.CellM/4, func(_ float64, p xy, seg int) {
-		c := x.cellOf(p)
-		if n := len(im.runs); n > 0 && im.runs[n-1].c == c {
-			im.runs[n-1].hi = int32(seg)
-			return
-		}
-		im.runs = append(im.runs, run{c, int32(seg), int32(seg)})
-	})
+	im.b0, im.b1 = buckets(m.Depart, m.Arrive)
+	im.long = int64(im.b1)-int64(im.b0) >= longBuckets
 	return im
 }
 
-// buckets returns the first and last time buckets of a movement's window.
-func (im *iMov) buckets() (int32, int32) {
-	b0, b1 := bucketOf(im.Depart), bucketOf(im.Arrive.Add(-time.Nanosecond))
-	return b0, max(b0, b1)
+func (im *iMov) entry() mEntry {
+	return mEntry{m: im, dep: im.dep, arr: im.arr, b: boxOf(im.pts...), pts: im.pts, first: im.b0}
 }
 
 func (x *Index) insert(im *iMov) {
 	x.removeMovement(im.ID)
-	if n := len(x.free); n > 0 {
-		im.num = x.free[n-1]
-		x.free = x.free[:n-1]
-		x.mlist[im.num] = im
+	e := im.entry()
+	if im.long {
+		x.mLong = append(x.mLong, e)
 	} else {
-		im.num = int32(len(x.mlist))
-		x.mlist = append(x.mlist, im)
-	}
-	b0, b1 := im.buckets()
-	dep, arr := minuteFloor(im.dep), minuteCeil(im.arr)
-	im.cells = make([]cell, len(im.runs))
-	for i, r := range im.runs {
-		im.cells[i] = r.c
-		e := occ{m: im.num, lo: r.lo, hi: r.hi, dep: dep, arr: arr}
-		for b := b0; b <= b1; b++ {
-			k := slotKey(r.c, b)
-			x.cells[k] = append(x.cells[k], e)
+		for b := im.b0; b <= im.b1; b++ {
+			x.tb[b] = append(x.tb[b], e)
 		}
 	}
-	im.runs = nil
 	x.movs[im.ID] = im
 }
 
@@ -516,36 +476,39 @@ func (x *Index) removeMovement(id string) {
 	if im == nil {
 		return
 	}
-	b0, b1 := im.buckets()
-	for _, c := range im.cells {
-		for b := b0; b <= b1; b++ {
-			k := slotKey(c, b)
-			es, ok := x.cells[k]
-			if !ok {
-				continue // a second run in the same cell, already removed
-			}
-			es = slices.DeleteFunc(es, func(e occ) bool { return e.m == im.num })
-			if len(es) == 0 {
-				delete(x.cells, k)
+	drop := func(es []mEntry) []mEntry {
+		i := slices.IndexFunc(es, func(e mEntry) bool { return e.m == im })
+		if i < 0 {
+			return es
+		}
+		es[i] = es[len(es)-1]
+		es[len(es)-1] = mEntry{}
+		return es[:len(es)-1]
+	}
+	if im.long {
+		x.mLong = drop(x.mLong)
+	} else {
+		for b := im.b0; b <= im.b1; b++ {
+			if es := drop(x.tb[b]); len(es) == 0 {
+				delete(x.tb, b)
 			} else {
-				x.cells[k] = es
+				x.tb[b] = es
 			}
 		}
 	}
-	x.mlist[im.num] = nil
-	x.free = append(x.free, im.num)
 	delete(x.movs, id)
 }
 
-// Sizes reports how many records the index holds.
-func (x *Index) Sizes() (areas, sites, movements, cells int) {
+// Sizes reports how many records the index holds, and how many entries
+// file the movements by time.
+func (x *Index) Sizes() (areas, sites, movements, entries int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.areas), len(x.sites), len(x.movs), len(x.cells)
-}
-
-func (x *Index) cellOf(p xy) cell {
-	return cell{int32(math.Floor(p[0] / x.cfg.CellM)), int32(math.Floor(p[1] / x.cfg.CellM))}
+	entries = len(x.mLong)
+	for _, es := range x.tb {
+		entries += len(es)
+	}
+	return len(x.areas), len(x.sites), len(x.movs), entries
 }
 
 func (x *Index) project(l orb.LineString) []xy {
@@ -559,29 +522,23 @@ func (x *Index) project(l orb.LineString) []xy {
 // walk calls fn at every step metres along a polyline (and at its end)
 // with the distance from the start.
 func walk(pts []xy, step float64, fn func(s float64, p xy)) {
-	walkSeg(pts, step, func(s float64, p xy, _ int) { fn(s, p) })
-}
-
-// walkSeg is walk that also passes the index of the segment (from
-// pts[seg] to pts[seg+1]) each point lies on.
-func walkSeg(pts []xy, step float64, fn func(s float64, p xy, seg int)) {
 	if len(pts) == 0 {
 		return
 	}
 	s := 0.0
-	fn(0, pts[0], 0)
+	fn(0, pts[0])
 	next := step
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		l := dist(a, b)
 		for next <= s+l && l > 0 {
-			fn(next, lerp(a, b, (next-s)/l), i-1)
+			fn(next, lerp(a, b, (next-s)/l))
 			next += step
 		}
 		s += l
 	}
 	if last := pts[len(pts)-1]; s > next-step {
-		fn(s, last, max(0, len(pts)-2))
+		fn(s, last)
 	}
 }
 
@@ -591,11 +548,13 @@ type route struct {
 	pts  []xy
 	cum  []float64
 	segs []box // segs[i] is the box of segment pts[i]–pts[i+1]
+	bb   box   // the box of the whole route
 	geo  orb.LineString
 }
 
 func (x *Index) newRoute(l orb.LineString) route {
 	r := route{pts: x.project(l), geo: l}
+	r.bb = boxOf(r.pts...)
 	r.cum = make([]float64, len(r.pts))
 	for i := 1; i < len(r.pts); i++ {
 		r.cum[i] = r.cum[i-1] + dist(r.pts[i-1], r.pts[i])

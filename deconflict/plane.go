@@ -188,20 +188,33 @@ func (a area) distPoint(p xy) float64 {
 }
 
 // distSeg returns the distance from segment pq to the area (0 if it
-// enters it).
-func (a area) distSeg(p, q xy) float64 {
+// enters it) when it is at most lim; otherwise some value above lim. Edges
+// whose boxes lie further than lim (or than the closest edge so far) are
+// skipped.
+func (a area) distSeg(p, q xy, lim float64) float64 {
 	if a.contains(p) || a.contains(q) {
 		return 0
 	}
-	best := math.Inf(1)
+	pb := segBox(p, q)
+	best, thr := math.Inf(1), lim*lim*(1+1e-9)
 	for _, pg := range a {
 		for _, r := range pg {
 			for i := 1; i < len(r); i++ {
+				if pb.dist2(segBox(r[i-1], r[i])) > min(best, thr) {
+					continue
+				}
 				best = min(best, segSeg2(p, q, r[i-1], r[i]))
 			}
 		}
 	}
 	return math.Sqrt(best)
+}
+
+// dist2 returns the squared distance between two boxes (0 if they meet).
+func (b box) dist2(o box) float64 {
+	dx := max(0, o.minX-b.maxX, b.minX-o.maxX)
+	dy := max(0, o.minY-b.maxY, b.minY-o.maxY)
+	return dx*dx + dy*dy
 }
 
 func (p plane) area(g orb.Geometry) area {

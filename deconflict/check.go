@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,13 +22,13 @@ func (x *Index) Check(p Plan) []Finding {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := x.newRoute(p.Route)
-	var out []Finding
-	out = append(out, x.checkWindow(p)...)
-	out = append(out, x.checkAreas(p, r)...)
-	out = append(out, x.checkLines(p, r)...)
-	out = append(out, x.checkSectors(p, r)...)
-	out = append(out, x.checkSites(p, r)...)
-	out = append(out, x.checkMovements(p, r)...)
+	out := make([]Finding, 0, 32)
+	out = x.checkWindow(p, out)
+	out = x.checkAreas(p, r, out)
+	out = x.checkLines(p, r, out)
+	out = x.checkSectors(p, r, out)
+	out = x.checkSites(p, r, out)
+	out = x.checkMovements(p, r, out)
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			cmp.Compare(a.Check, b.Check), cmp.Compare(a.RecordID, b.RecordID))
@@ -53,8 +54,7 @@ func AckParties(fs []Finding) []string {
 	return out
 }
 
-func (x *Index) checkWindow(p Plan) []Finding {
-	var out []Finding
+func (x *Index) checkWindow(p Plan, out []Finding) []Finding {
 	f := func(check, reason string) {
 		out = append(out, Finding{Check: check, Severity: Blocking, Route: p.Route, From: p.Depart, To: p.Arrive, Reason: reason, at: -1})
 	}
@@ -179,8 +179,7 @@ func stretch(r route, a area, ab box, buf float64) [2]float64 {
 	return [2]float64{first, last}
 }
 
-func (x *Index) checkAreas(p Plan, r route) []Finding {
-	var out []Finding
+func (x *Index) checkAreas(p Plan, r route, out []Finding) []Finding {
 	buf := x.cfg.BufferM
 	// Search segment by segment, in the trees of the days the window
 	// touches: a long route's whole box would hold most of the mission's
@@ -212,6 +211,18 @@ func (x *Index) checkAreas(p Plan, r route) []Finding {
 	sc.trees, sc.areas = trees, cands
 	defer clear(trees) // the pool must not keep removed records alive
 	defer clear(cands)
+	// Touch their outlines at once, so that the memory fetches overlap.
+	var touch float64
+	for _, a := range cands {
+		for _, pg := range a.a {
+			for _, rg := range pg {
+				for k := 0; k < len(rg); k += 4 {
+					touch += rg[k][0]
+				}
+			}
+		}
+	}
+	sc.touch = touch
 	for _, a := range cands {
 		d := minDist(r, a.a, a.pb, buf)
 		if d > buf {
@@ -230,18 +241,17 @@ func (x *Index) checkAreas(p Plan, r route) []Finding {
 		f := Finding{Check: check, Route: x.part(r, st[0], st[1]), From: t0, To: t1, RecordID: a.ID, RecordName: a.Name, Party: a.Party, DistanceM: round1(d), at: st[0]}
 		if d == 0 {
 			f.Severity = Blocking
-			f.Reason = fmt.Sprintf("The route enters the %s %q (%s) between %s and %s; re-route or move the window.", what, a.Name, windowText(a.From, a.To), hhmm(t0), hhmm(t1))
+			f.Reason = "The route enters the " + what + " " + strconv.Quote(a.Name) + " (" + windowText(a.From, a.To) + ") between " + hhmm(t0) + " and " + hhmm(t1) + "; re-route or move the window."
 		} else {
 			f.Severity = Warning
-			f.Reason = fmt.Sprintf("The route passes %.0f m from the %s %q (%s) around %s; keep to the road.", d, what, a.Name, windowText(a.From, a.To), hhmm(t0))
+			f.Reason = "The route passes " + f0(d) + " m from the " + what + " " + strconv.Quote(a.Name) + " (" + windowText(a.From, a.To) + ") around " + hhmm(t0) + "; keep to the road."
 		}
 		out = append(out, f)
 	}
 	return out
 }
 
-func (x *Index) checkLines(p Plan, r route) []Finding {
-	var out []Finding
+func (x *Index) checkLines(p Plan, r route, out []Finding) []Finding {
 	for _, l := range x.lines {
 		for _, seg := range l.l {
 			for i := 1; i < len(r.pts); i++ {
@@ -266,8 +276,7 @@ func (x *Index) checkLines(p Plan, r route) []Finding {
 	return out
 }
 
-func (x *Index) checkSectors(p Plan, r route) []Finding {
-	var out []Finding
+func (x *Index) checkSectors(p Plan, r route, out []Finding) []Finding {
 	step := max(10, min(50, r.length()/400))
 	for _, sc := range x.secs {
 		ss := spans(r, step, sc.a.contains)
@@ -285,8 +294,7 @@ func (x *Index) checkSectors(p Plan, r route) []Finding {
 	return out
 }
 
-func (x *Index) checkSites(p Plan, r route) []Finding {
-	var out []Finding
+func (x *Index) checkSites(p Plan, r route, out []Finding) []Finding {
 	buf := x.cfg.BufferM
 	var cands []*iSite
 	x.sTree.Search(x.p.widen(p.Route.Bound(), buf), func(s *iSite) bool {
@@ -306,13 +314,13 @@ func (x *Index) checkSites(p Plan, r route) []Finding {
 		switch {
 		case s.Notified:
 			f.Check, f.Severity = CheckNotifiedSite, Info
-			f.Reason = fmt.Sprintf("The route passes %.0f m from the notified humanitarian site %q around %s; do not stop there.", d, s.Name, hhmm(t0))
+			f.Reason = "The route passes " + f0(d) + " m from the notified humanitarian site " + strconv.Quote(s.Name) + " around " + hhmm(t0) + "; do not stop there."
 		case s.Status == "closed" || s.Status == "destroyed":
 			f.Check, f.Severity = CheckSite, Blocking
-			f.Reason = fmt.Sprintf("The %s %q on the route is %s; pick another %s or route.", kind, s.Name, s.Status, kind)
+			f.Reason = "The " + kind + " " + strconv.Quote(s.Name) + " on the route is " + s.Status + "; pick another " + kind + " or route."
 		case s.Status == "damaged" || s.Status == "limited":
 			f.Check, f.Severity = CheckSite, Warning
-			f.Reason = fmt.Sprintf("The %s %q on the route is %s; expect delays around %s.", kind, s.Name, s.Status, hhmm(t0))
+			f.Reason = "The " + kind + " " + strconv.Quote(s.Name) + " on the route is " + s.Status + "; expect delays around " + hhmm(t0) + "."
 		default:
 			continue
 		}
@@ -343,10 +351,54 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 	rb := r.bb.grow(buf)
 	var out []shared
 	spans := sc.spans[:0]
-	visit := func(e *mEntry) {
-		if !(e.dep < n1 && e.arr > n0) || !e.b.meets(rb) {
-			return
+	// First the entries whose window overlaps and whose box comes within
+	// the buffer of some route segment's, without reading their points.
+	cands := sc.cands[:0]
+	b0, b1 := buckets(t0, t1)
+	scan := func(b int32, f *filed, all bool) {
+		for i := range f.hot {
+			h := &f.hot[i]
+			// A movement filed under several of the window's buckets is
+			// taken in the first.
+			if !all && max(h.first, b0) != b || !(h.dep < n1 && h.arr > n0) || !h.meets(rb) {
+				continue
+			}
+			// Before reading its points: does its box come within the
+			// buffer of some segment's?
+			eb := box{float64(h.minX), float64(h.minY), float64(h.maxX), float64(h.maxY)}.grow(buf)
+			for _, sb := range r.segs {
+				if sb.meets(eb) {
+					cands = append(cands, &f.cold[i])
+					break
+				}
+			}
 		}
+	}
+	scan(0, &x.mLong, true)
+	if int64(b1)-int64(b0) < int64(len(x.tb)) {
+		for b := b0; b <= b1; b++ {
+			if f := x.tb[b]; f != nil {
+				scan(b, f, false)
+			}
+		}
+	} else { // a window longer than the index's whole span
+		for b, f := range x.tb {
+			if b >= b0 && b <= b1 {
+				scan(b, f, false)
+			}
+		}
+	}
+	// Touch every cache line of their points at once, so that the memory
+	// fetches overlap instead of stalling one movement at a time.
+	var touch float64
+	for _, e := range cands {
+		for k := 0; k < len(e.pts); k += 4 {
+			touch += e.pts[k][0]
+		}
+	}
+	sc.touch = touch
+	// Then segment by segment.
+	for _, e := range cands {
 		spans = spans[:0]
 		pts := e.pts
 		for k := 0; k+1 < len(pts); k++ {
@@ -366,7 +418,7 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 			}
 		}
 		if len(spans) == 0 {
-			return
+			continue
 		}
 		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s0, b.s0) })
 		cur := spans[0]
@@ -384,31 +436,8 @@ func (x *Index) sharing(r route, t0, t1 time.Time) []shared {
 			out = append(out, shared{e.m, cur.s0, cur.s1})
 		}
 	}
-	for i := range x.mLong {
-		visit(&x.mLong[i])
-	}
-	b0, b1 := buckets(t0, t1)
-	scan := func(b int32, es []mEntry) {
-		for i := range es {
-			// A movement filed under several of the window's buckets is
-			// taken in the first.
-			if e := &es[i]; max(e.first, b0) == b {
-				visit(e)
-			}
-		}
-	}
-	if int64(b1)-int64(b0) < int64(len(x.tb)) {
-		for b := b0; b <= b1; b++ {
-			scan(b, x.tb[b])
-		}
-	} else { // a window longer than the index's whole span
-		for b, es := range x.tb {
-			if b >= b0 && b <= b1 {
-				scan(b, es)
-			}
-		}
-	}
-	sc.spans = spans
+	clear(cands) // the pool must not keep removed records alive
+	sc.spans, sc.cands = spans, cands
 	slices.SortFunc(out, func(a, b shared) int { return cmp.Or(cmp.Compare(a.s0, b.s0), cmp.Compare(a.m.ID, b.m.ID)) })
 	return out
 }
@@ -418,6 +447,8 @@ type span struct{ s0, s1 float64 }
 
 // scratch is the working memory of one check, reused between checks.
 type scratch struct {
+	cands []*mCold
+	touch float64
 	spans []span
 	trees []*geo.Index[*iArea]
 	areas []*iArea
@@ -436,8 +467,7 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	b2 := buf * buf
 	ww := dot(w, w)
 	k := interval{a: a, v: v, c: c, w: w, ww: ww, inv: 1 / ww, lim: b2*(1+1e-9) + 1e-9, lo: math.Inf(1), hi: math.Inf(-1)}
-	k.take(0)
-	k.take(1)
+	k.take(0, 1)
 	if k.lo == 0 && k.hi == 1 {
 		return 0, 1, true // all of ab is within buf: nothing can widen it
 	}
@@ -461,8 +491,7 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 			}
 			sq := math.Sqrt(disc)
 			if lost {
-				k.take((-qb - sq) / (2 * vv))
-				k.take((-qb + sq) / (2 * vv))
+				k.take((-qb-sq)/(2*vv), (-qb+sq)/(2*vv))
 			} else {
 				k.admit((-qb - sq) / (2 * vv))
 				k.admit((-qb + sq) / (2 * vv))
@@ -473,8 +502,7 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	if l := math.Sqrt(ww); l > 0 {
 		h0, hv := cross(w, sub(a, c))/l, cross(w, v)/l
 		if hv != 0 {
-			k.take((buf - h0) / hv)
-			k.take((-buf - h0) / hv)
+			k.take((buf-h0)/hv, (-buf-h0)/hv)
 		} else {
 			lost = true
 		}
@@ -484,7 +512,8 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	// The closest point itself, when nothing was found (the interval may
 	// be a single point strictly inside) or a root may have been lost.
 	if lost || k.lo > k.hi {
-		k.take(closestParam(a, b, c, d))
+		u := closestParam(a, b, c, d)
+		k.take(u, u)
 	}
 	if k.lo > k.hi {
 		return 0, 0, false
@@ -505,22 +534,27 @@ type interval struct {
 	lo, hi     float64
 }
 
-// take admits u if it lies on the segment and its point is within the
-// limit (pointSeg's distance, squared, without its square root and
-// division: the limit's tolerance is far above their rounding).
-func (k *interval) take(u float64) {
-	if !(u >= 0 && u <= 1) {
-		return
+// take admits u0 and u1 if they lie on the segment and their points are
+// within the limit (pointSeg's distance, squared, without its square root
+// and division: the limit's tolerance is far above their rounding).
+func (k *interval) take(u0, u1 float64) {
+	ax, ay, vx, vy, cx, cy, wx, wy := k.a[0], k.a[1], k.v[0], k.v[1], k.c[0], k.c[1], k.w[0], k.w[1]
+	lo, hi := k.lo, k.hi
+	for _, u := range [2]float64{u0, u1} {
+		if !(u >= 0 && u <= 1) {
+			continue
+		}
+		px, py := ax+vx*u, ay+vy*u
+		ex, ey := px-cx, py-cy
+		if k.ww != 0 {
+			t := max(0, min(1, (ex*wx+ey*wy)*k.inv))
+			ex, ey = px-(cx+wx*t), py-(cy+wy*t)
+		}
+		if ex*ex+ey*ey <= k.lim {
+			lo, hi = min(lo, u), max(hi, u)
+		}
 	}
-	p := xy{k.a[0] + k.v[0]*u, k.a[1] + k.v[1]*u}
-	e := sub(p, k.c)
-	if k.ww != 0 {
-		t := max(0, min(1, dot(e, k.w)*k.inv))
-		e = sub(p, xy{k.c[0] + k.w[0]*t, k.c[1] + k.w[1]*t})
-	}
-	if dot(e, e) <= k.lim {
-		k.lo, k.hi = min(k.lo, u), max(k.hi, u)
-	}
+	k.lo, k.hi = lo, hi
 }
 
 // admit admits u if it lies on the segment.
@@ -569,7 +603,7 @@ func coverage(sh []shared, fn func(s0, s1 float64, present []*iMov)) {
 		in bool
 		m  *iMov
 	}
-	var evs []ev
+	evs := make([]ev, 0, 2*len(sh))
 	for _, x := range sh {
 		evs = append(evs, ev{x.s0, true, x.m}, ev{x.s1, false, x.m})
 	}
@@ -598,13 +632,8 @@ func coverage(sh []shared, fn func(s0, s1 float64, present []*iMov)) {
 	}
 }
 
-func (x *Index) checkMovements(p Plan, r route) []Finding {
-	var sh []shared
-	for _, s := range x.sharing(r, p.Depart, p.Arrive) {
-		if s.m.ID != p.ID {
-			sh = append(sh, s)
-		}
-	}
+func (x *Index) checkMovements(p Plan, r route, out []Finding) []Finding {
+	sh := slices.DeleteFunc(x.sharing(r, p.Depart, p.Arrive), func(s shared) bool { return s.m.ID == p.ID })
 	type run struct {
 		s0, s1 float64
 		ms     []*iMov
@@ -625,26 +654,25 @@ func (x *Index) checkMovements(p Plan, r route) []Finding {
 		}
 		runs = append(runs, &run{s0: s0, s1: s1, ms: slices.Clone(present), over: over})
 	})
-	var out []Finding
 	for _, rn := range runs {
 		slices.SortFunc(rn.ms, func(a, b *iMov) int { return cmp.Compare(a.ID, b.ID) })
 		// Name the first few; a reason is read by a person.
 		var names []string
 		for _, m := range rn.ms[:min(3, len(rn.ms))] {
-			names = append(names, fmt.Sprintf("%s (%s–%s)", cmp.Or(m.Name, m.ID), hhmm(m.Depart), hhmm(m.Arrive)))
+			names = append(names, cmp.Or(m.Name, m.ID)+" ("+hhmm(m.Depart)+"–"+hhmm(m.Arrive)+")")
 		}
 		if more := len(rn.ms) - len(names); more > 0 {
-			names = append(names, fmt.Sprintf("%d more", more))
+			names = append(names, strconv.Itoa(more)+" more")
 		}
 		t0, t1 := timeAt(p, r, rn.s0), timeAt(p, r, rn.s1)
 		f := Finding{Check: CheckMovement, Route: x.part(r, rn.s0, rn.s1), From: t0, To: t1, RecordID: rn.ms[0].ID, RecordName: cmp.Or(rn.ms[0].Name, rn.ms[0].ID), at: rn.s0}
 		if rn.over {
 			f.Severity = Blocking
-			f.Reason = fmt.Sprintf("%d other movements use this %.1f km stretch at the same time (%s); the corridor takes %d at once. Move the window.",
-				len(rn.ms), (rn.s1-rn.s0)/1000, strings.Join(names, ", "), x.cfg.CorridorCapacity)
+			f.Reason = strconv.Itoa(len(rn.ms)) + " other movements use this " + f1((rn.s1-rn.s0)/1000) + " km stretch at the same time (" + strings.Join(names, ", ") +
+				"); the corridor takes " + strconv.Itoa(x.cfg.CorridorCapacity) + " at once. Move the window."
 		} else {
 			f.Severity = Warning
-			f.Reason = fmt.Sprintf("Shares a %.1f km stretch with %s; within the corridor's capacity of %d.", (rn.s1-rn.s0)/1000, strings.Join(names, ", "), x.cfg.CorridorCapacity)
+			f.Reason = "Shares a " + f1((rn.s1-rn.s0)/1000) + " km stretch with " + strings.Join(names, ", ") + "; within the corridor's capacity of " + strconv.Itoa(x.cfg.CorridorCapacity) + "."
 		}
 		out = append(out, f)
 	}
@@ -652,3 +680,8 @@ func (x *Index) checkMovements(p Plan, r route) []Finding {
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// f0 and f1 format as %.0f and %.1f do (sentences are built by
+// concatenation: fmt is a good part of a check's cost).
+func f0(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

@@ -56,7 +56,7 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 	} else if d > x.cfg.MaxWindow {
 		fixed = append(fixed, fmt.Sprintf("the window is longer than %s", dur(x.cfg.MaxWindow)))
 	}
-	for _, f := range x.checkSites(p, r) {
+	for _, f := range x.checkSites(p, r, nil) {
 		if f.Severity == Blocking {
 			fixed = append(fixed, f.Reason)
 		}

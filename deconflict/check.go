@@ -29,11 +29,21 @@ func (x *Index) Check(p Plan) []Finding {
 	out = x.checkSectors(p, r, out)
 	out = x.checkSites(p, r, out)
 	out = x.checkMovements(p, r, out)
-	slices.SortStableFunc(out, func(a, b Finding) int {
+	// Sort positions rather than the (large) findings, stably.
+	order := make([]int32, len(out))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(i, j int32) int {
+		a, b := &out[i], &out[j]
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			cmp.Compare(a.Check, b.Check), cmp.Compare(a.RecordID, b.RecordID))
 	})
-	return out
+	sorted := make([]Finding, len(out))
+	for i, k := range order {
+		sorted[i] = out[k]
+	}
+	return sorted
 }
 
 // HasBlocking reports whether any finding blocks the movement.
@@ -475,6 +485,9 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 	// parallel) and for small buffers: then the closest point is taken
 	// too, and every root is checked.
 	lost := buf < fastBuf
+	if !lost && k.lo > k.hi && separated(a, b, c, d, v, w, ww, math.Sqrt(k.lim)*(1+1e-7)) {
+		return 0, 0, false
+	}
 	// Roots of |a + u v − e|² = buf² for the endpoints e. They lie at buf
 	// from an end of cd, so within buf of cd: with a buffer much larger
 	// than the rounding of squared distances (about 1e-8 m² at 10 km from
@@ -524,6 +537,35 @@ func within(a, b, c, d xy, buf float64) (float64, float64, bool) {
 // fastBuf is the smallest buffer for which within skips the checks that
 // only rounding can fail.
 const fastBuf = 100
+
+// separated reports whether segment ab lies entirely beyond lim of segment
+// cd (v = b−a, w = d−c, ww = |w|²) by one of three cheap tests: a and b on
+// the same side of cd's line and beyond lim of it, both beyond lim before
+// c or after d along it, or c and d on the same side of ab's line and
+// beyond lim of it. Each bounds the distance between the segments from
+// below, so within, whose tolerance lim includes a margin far above
+// rounding, would find nothing either.
+func separated(a, b, c, d, v, w xy, ww, lim float64) bool {
+	if ww > 0 {
+		l := math.Sqrt(ww) * lim
+		ha, hb := cross(w, sub(a, c)), cross(w, sub(b, c))
+		if (ha > l && hb > l) || (ha < -l && hb < -l) {
+			return true
+		}
+		sa, sb := dot(w, sub(a, c)), dot(w, sub(b, c))
+		if (sa < -l && sb < -l) || (sa > ww+l && sb > ww+l) {
+			return true
+		}
+	}
+	if vv := dot(v, v); vv > 0 {
+		l := math.Sqrt(vv) * lim
+		hc, hd := cross(v, sub(c, a)), cross(v, sub(d, a))
+		if (hc > l && hd > l) || (hc < -l && hd < -l) {
+			return true
+		}
+	}
+	return false
+}
 
 // interval collects the parameters along a + u·v within the limit
 // (squared) of segment c + t·w.

@@ -638,8 +638,8 @@ func clamp01(v float64) float64 { return max(0, min(1, v)) }
 
 // coverage sweeps shared stretches along the route and calls fn for each
 // maximal stretch where the set of movements present is constant and not
-// empty.
-func coverage(sh []shared, fn func(s0, s1 float64, present []*iMov)) {
+// empty, with the movements that entered since the previous call.
+func coverage(sh []shared, fn func(s0, s1 float64, present, entered []*iMov)) {
 	type ev struct {
 		s  float64
 		in bool
@@ -661,15 +661,19 @@ func coverage(sh []shared, fn func(s0, s1 float64, present []*iMov)) {
 		}
 		return cmp.Compare(a.m.ID, b.m.ID)
 	})
-	var present []*iMov
+	var present, entered []*iMov
 	for i, e := range evs {
 		if e.in {
 			present = append(present, e.m)
+			entered = append(entered, e.m)
 		} else {
 			present = slices.DeleteFunc(present, func(m *iMov) bool { return m == e.m })
 		}
-		if i+1 < len(evs) && len(present) > 0 && evs[i+1].s > e.s {
-			fn(e.s, evs[i+1].s, present)
+		if len(present) == 0 {
+			entered = entered[:0]
+		} else if i+1 < len(evs) && evs[i+1].s > e.s {
+			fn(e.s, evs[i+1].s, present, entered)
+			entered = entered[:0]
 		}
 	}
 }
@@ -682,13 +686,15 @@ func (x *Index) checkMovements(p Plan, r route, out []Finding) []Finding {
 		over   bool
 	}
 	var runs []*run
-	coverage(sh, func(s0, s1 float64, present []*iMov) {
+	coverage(sh, func(s0, s1 float64, present, entered []*iMov) {
 		over := len(present)+1 > x.cfg.CorridorCapacity
 		if n := len(runs); n > 0 && runs[n-1].over == over && runs[n-1].s1 >= s0 {
 			rn := runs[n-1]
 			rn.s1 = s1
-			for _, m := range present {
-				if !slices.Contains(rn.ms, m) {
+			// Only those that entered since the last stretch are new to
+			// the run (one that comes back appears twice: compacted below).
+			for _, m := range entered {
+				if slices.Contains(present, m) {
 					rn.ms = append(rn.ms, m)
 				}
 			}
@@ -698,6 +704,7 @@ func (x *Index) checkMovements(p Plan, r route, out []Finding) []Finding {
 	})
 	for _, rn := range runs {
 		slices.SortFunc(rn.ms, func(a, b *iMov) int { return cmp.Compare(a.ID, b.ID) })
+		rn.ms = slices.Compact(rn.ms)
 		// Name the first few; a reason is read by a person.
 		var names []string
 		for _, m := range rn.ms[:min(3, len(rn.ms))] {

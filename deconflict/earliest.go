@@ -105,7 +105,7 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 			}
 		}
 		full := ""
-		coverage(now, func(s0, _ float64, present []*iMov) {
+		coverage(now, func(s0, _ float64, present, _ []*iMov) {
 			if full == "" && len(present)+1 > x.cfg.CorridorCapacity {
 				full = fmt.Sprintf("corridor full (%d other movements) %.1f km along the route", len(present), s0/1000)
 			}

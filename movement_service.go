@@ -88,7 +88,7 @@ func (s *Service) CheckMovement(ctx context.Context, v Viewer, m Movement) (Move
 	if err != nil {
 		return m, err
 	}
-	m.SubmittedAt = s.opts.Now().UTC()
+	m.SubmittedAt = s.now().UTC()
 	s.assess(dc, &m)
 	return m, nil
 }
@@ -192,7 +192,7 @@ func (s *Service) CreateMovement(ctx context.Context, v Viewer, m Movement) (Mov
 	if err != nil {
 		return m, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	m.ID, m.Marking, m.Status, m.Version = newID(), mk, MovementSubmitted, 1
 	m.Reference = fmt.Sprintf("MOV-%s-%s", now.Format("060102"), strings.ToUpper(m.ID[len(m.ID)-6:]))
 	m.SubmittedAt, m.CreatedAt, m.UpdatedAt, m.UpdatedBy, m.UpdatedByParty = now, now, now, v.Username, v.Party
@@ -407,7 +407,7 @@ func (s *Service) loadMovement(ctx context.Context, id string) (Movement, error)
 func (s *Service) touch(v Viewer, m *Movement) int {
 	prev := m.Version
 	m.Version++
-	m.UpdatedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
+	m.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	m.UpdatedBy, m.UpdatedByParty = v.Username, v.Party
 	return prev
 }

@@ -90,6 +90,13 @@ func (s *Service) CheckMovement(ctx context.Context, v Viewer, m Movement) (Move
 	}
 	m.SubmittedAt = s.now().UTC()
 	s.assess(dc, &m)
+	// The findings go to the viewer, and will go to every party the plan
+	// is marked for once it is notified.
+	aud := []string{v.Party}
+	if mk, err := s.access.Directory().NormalizeMarking(m.Marking); err == nil {
+		aud = s.audience(v, mk)
+	}
+	s.releaseFindings(ctx, &m, aud)
 	return m, nil
 }
 
@@ -199,6 +206,7 @@ func (s *Service) CreateMovement(ctx context.Context, v Viewer, m Movement) (Mov
 	m.Acks, m.Decision = []Ack{}, nil
 	normalize(&m)
 	s.assess(dc, &m)
+	s.releaseFindings(ctx, &m, s.audience(v, m.Marking))
 	return m, s.saveMovement(ctx, v, &m, 0, VerbCreated, nil)
 }
 
@@ -458,6 +466,7 @@ func (s *Service) UpdateMovement(ctx context.Context, v Viewer, id string, versi
 	normalize(&m)
 	prev := s.touch(v, &m)
 	s.assess(dc, &m)
+	s.releaseFindings(ctx, &m, s.audience(v, m.Marking))
 	var asked []string
 	if m.Status == MovementPostponed {
 		m.Status, m.Decision = MovementSubmitted, nil

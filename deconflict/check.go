@@ -714,7 +714,11 @@ func (x *Index) checkMovements(p Plan, r route, out []Finding) []Finding {
 			names = append(names, strconv.Itoa(more)+" more")
 		}
 		t0, t1 := timeAt(p, r, rn.s0), timeAt(p, r, rn.s1)
-		f := Finding{Check: CheckMovement, Route: x.part(r, rn.s0, rn.s1), From: t0, To: t1, RecordID: rn.ms[0].ID, RecordName: cmp.Or(rn.ms[0].Name, rn.ms[0].ID), at: rn.s0}
+		ids := make([]string, len(rn.ms))
+		for i, m := range rn.ms {
+			ids[i] = m.ID
+		}
+		f := Finding{Check: CheckMovement, Route: x.part(r, rn.s0, rn.s1), From: t0, To: t1, RecordID: rn.ms[0].ID, RecordName: cmp.Or(rn.ms[0].Name, rn.ms[0].ID), Records: ids, at: rn.s0}
 		if rn.over {
 			f.Severity = Blocking
 			f.Reason = strconv.Itoa(len(rn.ms)) + " other movements use this " + f1((rn.s1-rn.s0)/1000) + " km stretch at the same time (" + strings.Join(names, ", ") +

@@ -69,6 +69,10 @@ type Finding struct {
 	// DistanceM is how close the route comes to the record.
 	DistanceM float64 `json:"distance_m"`
 	Reason    string  `json:"reason"`
+	// Records lists every record the finding is about when there are
+	// several (the other movements on a stretch), so that a reader who may
+	// not see one of them can be told less.
+	Records []string `json:"-"`
 	// at is the position along the route where the finding starts, for
 	// ordering.
 	at float64

@@ -286,18 +286,20 @@ func TestSiteNotifications(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// A movement passing it is told to keep clear.
+	// A movement passing it is told to keep clear; marked for parties
+	// that may not all see the site, it is not named.
 	depart := time.Now().Add(72 * time.Hour)
-	var chk struct{ Findings []concord.Finding }
-	mustDecode(t, msf.must(200, "POST", "/api/movements/check", movementBody("MSF", []string{"HUM"}, depart, 1, pt(31.40, 0.12), pt(31.44, 0.12))), &chk)
-	found := false
-	for _, f := range chk.Findings {
-		if f.Check == "notified_site" && f.RecordID == n.ID {
-			found = true
+	for _, rel := range [][]string{{"ISF", "ISR"}, {"HUM"}} {
+		var chk struct{ Findings []concord.Finding }
+		mustDecode(t, msf.must(200, "POST", "/api/movements/check", movementBody("MSF", rel, depart, 1, pt(31.40, 0.12), pt(31.44, 0.12))), &chk)
+		named, withheld := false, false
+		for _, f := range chk.Findings {
+			named = named || f.Check == "notified_site" && f.RecordID == n.ID && strings.Contains(f.Reason, n.Name)
+			withheld = withheld || f.Check == "notified_site" && f.RecordID == "" && !strings.Contains(f.Reason, n.Name)
 		}
-	}
-	if !found {
-		t.Fatalf("the notified site is not in the findings: %+v", chk.Findings)
+		if want := rel[0] != "HUM"; named != want || withheld == want {
+			t.Fatalf("REL %v: the notified site named %v, withheld %v: %+v", rel, named, withheld, chk.Findings)
+		}
 	}
 	// Expiry without reconfirmation, then reconfirmation.
 	s.m.Service.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
@@ -314,4 +316,82 @@ func TestSiteNotifications(t *testing.T) {
 	}
 	pak.must(403, "POST", "/api/site-notifications/"+n.ID+"/withdraw", nil)
 	msf.must(400, "POST", "/api/site-notifications", map[string]any{"name": "x", "category": "castle", "geometry": map[string]any{"type": "Point", "coordinates": []float64{200, 0}}, "marking": map[string]any{"owner": "MSF"}})
+}
+
+// TestMovementFindingsWithheld: the engine knows every area and movement,
+// but a plan's findings are read by its owner and by every party the
+// movement is marked for. A restricted area and a movement that PAK keeps
+// to itself still block WFP's plan and share its road, but WFP's check,
+// its stored movement and the live event do not name them; PAK's own
+// check does.
+func TestMovementFindingsWithheld(t *testing.T) {
+	s := start(t, withDemo)
+	pak, wfp, cmcc := s.login("pak.liaison"), s.login("wfp.logistics"), s.login("cmcc.watch")
+	wfpStream := wfp.stream("")
+	ring := [][]float64{pt(31.449, 0.20), pt(31.449, 0.25), pt(31.451, 0.25), pt(31.451, 0.20), pt(31.449, 0.20)}
+	pak.must(201, "POST", "/api/features", map[string]any{"type": "Feature", "geometry": map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}},
+		"properties": map[string]any{"kind": "restricted_area", "name": "PAK quiet zone", "marking": map[string]any{"owner": "PAK", "rel": []string{"PAK"}}}})
+	depart := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	road := [][]float64{pt(31.45, 0.02), pt(31.45, 0.30)}
+	var own movementResp
+	mustDecode(t, pak.must(201, "POST", "/api/movements", movementBody("PAK", []string{"PAK"}, depart, 2, pt(31.45, 0.02), pt(31.45, 0.17))), &own)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+own.ID+"/transmit", nil), &own)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+own.ID+"/decide", map[string]any{"outcome": "facilitated"}), &own)
+
+	secrets := []string{"PAK quiet zone", own.ID, own.Reference}
+	plan := movementBody("WFP", []string{"HUM"}, depart.Add(10*time.Minute), 2, road...)
+	type check struct {
+		Findings   []concord.Finding      `json:"findings"`
+		Earliest   *concord.DepartureSlot `json:"earliest"`
+		AckParties []string               `json:"ack_parties"`
+	}
+	checks := func(fs []concord.Finding) map[string]concord.Severity {
+		out := map[string]concord.Severity{}
+		for _, f := range fs {
+			out[f.Check] = f.Severity
+		}
+		return out
+	}
+	var theirs, mine check
+	raw := wfp.must(200, "POST", "/api/movements/check", plan)
+	mustDecode(t, raw, &theirs)
+	for _, secret := range secrets {
+		if strings.Contains(string(raw), secret) {
+			t.Fatalf("WFP's check names %q: %s", secret, raw)
+		}
+	}
+	got := checks(theirs.Findings)
+	if got["restricted_area"] != concord.SeverityBlocking || got["movement"] != concord.SeverityWarning || theirs.Earliest == nil {
+		t.Fatalf("WFP's check lost what it must know: %+v", theirs.Findings)
+	}
+	for _, f := range theirs.Findings {
+		if (f.Check == "restricted_area" || f.Check == "movement") && (f.RecordID != "" || f.Party != "" || !strings.Contains(f.Reason, "not releasable")) {
+			t.Fatalf("withheld finding %+v", f)
+		}
+	}
+	// The same plan checked by PAK names both.
+	mustDecode(t, pak.must(200, "POST", "/api/movements/check", movementBody("PAK", []string{"PAK"}, depart.Add(10*time.Minute), 2, road...)), &mine)
+	named := map[string]bool{}
+	for _, f := range mine.Findings {
+		named[f.RecordName] = true
+	}
+	if !named["PAK quiet zone"] || !named[own.Reference] {
+		t.Fatalf("PAK's own check does not name its records: %+v", mine.Findings)
+	}
+
+	// Notified, the movement stores and publishes the withheld findings.
+	var m movementResp
+	raw = wfp.must(201, "POST", "/api/movements", plan)
+	mustDecode(t, raw, &m)
+	ev := waitEvent(t, wfpStream, 10*time.Second, func(e sseEvent) bool { return e.Data.RecordID == m.ID })
+	for _, b := range [][]byte{raw, wfp.must(200, "GET", "/api/movements/"+m.ID, nil), ev.Data.Data, cmcc.must(200, "GET", "/api/movements/"+m.ID, nil)} {
+		for _, secret := range secrets {
+			if strings.Contains(string(b), secret) {
+				t.Fatalf("WFP's movement names %q: %s", secret, b)
+			}
+		}
+	}
+	if got := checks(m.Findings); got["restricted_area"] != concord.SeverityBlocking || got["movement"] != concord.SeverityWarning {
+		t.Fatalf("stored findings %+v", m.Findings)
+	}
 }

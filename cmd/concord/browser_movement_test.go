@@ -325,3 +325,28 @@ func slicesContainsAck(acks []concord.Ack, party string) bool {
 	}
 	return false
 }
+
+// TestBrowserSiteExpiryAlertsOwner: MSF's logistics officer is told, while
+// working, that a site it notified has lapsed for want of reconfirmation.
+func TestBrowserSiteExpiryAlertsOwner(t *testing.T) {
+	ctx := browser(t)
+	s := start(t, withDemo)
+	msf := s.login("msf.logistics")
+	var n concord.SiteNotification
+	mustDecode(t, msf.must(201, "POST", "/api/site-notifications", map[string]any{
+		"name": "MSF clinic annex", "category": "clinic_or_hospital", "reconfirm_hours": 1,
+		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)},
+		"marking":  map[string]any{"owner": "MSF", "rel": []string{"HUM"}},
+	}), &n)
+	loginUI(t, ctx, s.url(), "msf.logistics")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#nav-movements")), chromedp.Click(chromedp.CSS("#mv-tab-sites"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.querySelector('#mv-panel').textContent.includes('MSF clinic annex')`, "the site in the owner's list")
+	s.m.Service.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	if k, err := s.m.Service.ExpireNotifications(t.Context()); err != nil || k != 1 {
+		t.Fatalf("expired %d, %v", k, err)
+	}
+	waitJS(t, ctx, `[...document.querySelectorAll('.map-notice')].some(e => !e.hidden && e.textContent.includes('“MSF clinic annex” has expired'))`, "the owner alerted")
+	screenshot(t, ctx, "site-expired")
+}

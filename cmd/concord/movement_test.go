@@ -256,7 +256,7 @@ func TestMovementBadInput(t *testing.T) {
 func TestSiteNotifications(t *testing.T) {
 	s := start(t, withDemo)
 	msf, pak, isr, wfp := s.login("msf.logistics"), s.login("pak.liaison"), s.login("isr.liaison"), s.login("wfp.viewer")
-	pakStream := pak.stream("")
+	pakStream, msfStream, wfpStream := pak.stream(""), msf.stream(""), wfp.stream("")
 	body := map[string]any{
 		"name": "MSF guesthouse Deir al-Balah", "category": "guesthouse",
 		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)}, "reconfirm_hours": 1,
@@ -310,6 +310,19 @@ func TestSiteNotifications(t *testing.T) {
 	if n.Status != concord.NotificationExpired {
 		t.Fatalf("status %s", n.Status)
 	}
+	// The expiry alerts the owner (and the parties told of the site) on
+	// the live stream; a party it was not released to hears nothing.
+	waitEvent(t, msfStream, 10*time.Second, func(e sseEvent) bool { return e.Name == "site_notification.expired" && e.Data.RecordID == n.ID })
+	waitEvent(t, pakStream, 10*time.Second, func(e sseEvent) bool { return e.Name == "site_notification.expired" && e.Data.RecordID == n.ID })
+	var marker concord.SiteNotification
+	mustDecode(t, msf.must(201, "POST", "/api/site-notifications", map[string]any{"name": "MSF warehouse", "category": "warehouse",
+		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.45, 0.12)}, "marking": map[string]any{"owner": "MSF", "rel": []string{"ALL"}}}), &marker)
+	waitEvent(t, wfpStream, 10*time.Second, func(e sseEvent) bool {
+		if e.Data.RecordID == n.ID {
+			t.Fatalf("WFP's stream received %s of a site not released to it", e.Name)
+		}
+		return e.Data.RecordID == marker.ID
+	})
 	mustDecode(t, msf.must(200, "POST", "/api/site-notifications/"+n.ID+"/reconfirm", nil), &n)
 	if n.Status != concord.NotificationActive {
 		t.Fatalf("after reconfirm %s", n.Status)

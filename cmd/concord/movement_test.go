@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -407,4 +408,96 @@ func TestMovementFindingsWithheld(t *testing.T) {
 	if got := checks(m.Findings); got["restricted_area"] != concord.SeverityBlocking || got["movement"] != concord.SeverityWarning {
 		t.Fatalf("stored findings %+v", m.Findings)
 	}
+}
+
+// TestMovementStepsOutOfTurnStoreNothing: every step out of turn, by a
+// party that may not take it, or with a bad body is refused with its own
+// status, and leaves the movement, its history and the event log as they
+// were.
+func TestMovementStepsOutOfTurnStoreNothing(t *testing.T) {
+	s := start(t, withDemo)
+	wfp, unicef, pak, aze, idn, cmcc := s.login("wfp.logistics"), s.login("unicef.logistics"), s.login("pak.liaison"), s.login("aze.liaison"), s.login("idn.liaison"), s.login("cmcc.watch")
+	depart := time.Now().Add(80 * time.Hour).Truncate(time.Minute)
+	body := movementBody("WFP", []string{"ALL"}, depart, 3, pt(31.41, 0.20), pt(31.47, 0.20), pt(31.50, 0.25))
+	var m movementResp
+	mustDecode(t, wfp.must(201, "POST", "/api/movements", body), &m)
+	path := "/api/movements/" + m.ID
+	ack := map[string]string{"decision": "acknowledge"}
+	change := func(version int) map[string]any {
+		b := movementBody("WFP", []string{"ALL"}, depart, 3, pt(31.41, 0.20), pt(31.47, 0.20))
+		b["version"] = version
+		return b
+	}
+	type step struct {
+		name   string
+		c      *client
+		method string
+		path   string
+		body   any
+		status int
+	}
+	refuse := func(steps ...step) {
+		t.Helper()
+		for _, st := range steps {
+			var before movementResp
+			mustDecode(t, cmcc.must(200, "GET", path, nil), &before)
+			counts := s.counts()
+			res, b := st.c.do(st.method, st.path, st.body)
+			if res.StatusCode != st.status {
+				t.Fatalf("%s: %d %s, want %d", st.name, res.StatusCode, b, st.status)
+			}
+			var after movementResp
+			mustDecode(t, cmcc.must(200, "GET", path, nil), &after)
+			if after.Version != before.Version || after.Status != before.Status {
+				t.Fatalf("%s changed the movement: v%d %s → v%d %s", st.name, before.Version, before.Status, after.Version, after.Status)
+			}
+			if got := s.counts(); fmt.Sprint(got) != fmt.Sprint(counts) {
+				t.Fatalf("%s stored something: %v → %v", st.name, counts, got)
+			}
+		}
+	}
+	// Submitted.
+	refuse(
+		step{"the owner transmits", wfp, "POST", path + "/transmit", nil, 403},
+		step{"an answer before anyone is asked", pak, "POST", path + "/ack", ack, 404},
+		step{"a decision before transmission", cmcc, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 409},
+		step{"a start before a decision", wfp, "POST", path + "/start", nil, 409},
+		step{"arrival before a start", wfp, "POST", path + "/complete", nil, 409},
+		step{"a cancellation without a reason", wfp, "POST", path + "/cancel", map[string]any{}, 400},
+		step{"another organisation cancels", unicef, "POST", path + "/cancel", map[string]any{"reason": "mine now"}, 403},
+		step{"another organisation changes it", unicef, "PUT", path, change(1), 403},
+		step{"a change without a version", wfp, "PUT", path, change(0), 400},
+		step{"a change from another version", wfp, "PUT", path, change(2), 409},
+		step{"an unknown step", wfp, "POST", path + "/teleport", nil, 404},
+	)
+	mustDecode(t, cmcc.must(200, "POST", path+"/transmit", nil), &m)
+	if m.Ack("PAK") == nil || m.Ack("AZE") == nil || m.Ack("IDN") != nil {
+		t.Fatalf("asked %+v", m.Acks)
+	}
+	// Transmitted.
+	refuse(
+		step{"a party not asked answers", idn, "POST", path + "/ack", ack, 404},
+		step{"an objection without a reason", pak, "POST", path + "/ack", map[string]string{"decision": "object"}, 400},
+		step{"an unknown answer", pak, "POST", path + "/ack", map[string]string{"decision": "maybe"}, 400},
+		step{"an organisation answers for a party", wfp, "POST", path + "/ack", ack, 404},
+		step{"facilitated while answers are pending", cmcc, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 409},
+		step{"denied without a reason", cmcc, "POST", path + "/decide", map[string]any{"outcome": "denied"}, 400},
+		step{"impeded without delays", cmcc, "POST", path + "/decide", map[string]any{"outcome": "impeded"}, 400},
+		step{"an unknown outcome", cmcc, "POST", path + "/decide", map[string]any{"outcome": "waved_through"}, 400},
+		step{"a liaison officer decides", pak, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 403},
+		step{"transmitted again", cmcc, "POST", path + "/transmit", nil, 409},
+	)
+	pak.must(200, "POST", path+"/ack", ack)
+	aze.must(200, "POST", path+"/ack", ack)
+	cmcc.must(200, "POST", path+"/decide", map[string]any{"outcome": "facilitated"})
+	wfp.must(200, "POST", path+"/start", nil)
+	wfp.must(200, "POST", path+"/complete", nil)
+	// Completed.
+	refuse(
+		step{"a completed movement cancelled", wfp, "POST", path + "/cancel", map[string]any{"reason": "too late"}, 409},
+		step{"a completed movement answered", pak, "POST", path + "/ack", ack, 409},
+		step{"a completed movement changed", wfp, "PUT", path, change(7), 409},
+		step{"a completed movement started again", wfp, "POST", path + "/start", nil, 409},
+		step{"a completed movement decided again", cmcc, "POST", path + "/decide", map[string]any{"outcome": "denied", "reason": "no"}, 409},
+	)
 }

@@ -30,6 +30,10 @@ type Finding struct {
 	Party      string    `json:"party,omitempty"`
 	DistanceM  float64   `json:"distance_m"`
 	Reason     string    `json:"reason"`
+	// Records lists the records involved when there are several (the
+	// other movements on a stretch); the Service uses it to withhold what
+	// a reader may not see, and does not store it.
+	Records []string `json:"-"`
 }
 
 // MovementPlan is what the engine checks: a route and a window.
@@ -57,6 +61,9 @@ type RuledOut struct {
 	From    time.Time `json:"from"`
 	To      time.Time `json:"to"`
 	Reasons []string  `json:"reasons"`
+	// Records holds, beside each reason, the feature it names ("" for
+	// none); not stored.
+	Records []string `json:"-"`
 }
 
 // Deconflicter checks movement plans against the mission state it is fed.

@@ -90,7 +90,7 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 	if err := s.prepareFeature(v, &f); err != nil {
 		return Feature{}, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	f.Version, f.CreatedAt, f.UpdatedAt, f.UpdatedBy, f.UpdatedByParty = 1, now, now, v.Username, v.Party
 	ev, err := s.featureEvent(v, VerbCreated, &f, nil)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 	if f.Marking.Owner != old.Marking.Owner && !s.IsCoordinator(v) {
 		return Feature{}, Errorf(Forbidden, "only the coordination center may change the owner of a feature")
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	f.Version, f.CreatedAt, f.UpdatedAt, f.UpdatedBy, f.UpdatedByParty = old.Version+1, old.CreatedAt, now, v.Username, v.Party
 	ev, err := s.featureEvent(v, VerbUpdated, &f, &old.Marking)
 	if err != nil {
@@ -169,7 +169,7 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 	f := old
 	f.Deleted = true
 	f.Version++
-	f.UpdatedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
+	f.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	f.UpdatedBy, f.UpdatedByParty = v.Username, v.Party
 	ev, err := s.featureEvent(v, VerbDeleted, &f, &old.Marking)
 	if err != nil {

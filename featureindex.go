@@ -85,6 +85,17 @@ func (x *featureIndex) put(e *indexed, deleted bool) {
 	x.tree.Insert(e.bound, e)
 }
 
+// marking returns a live feature's marking.
+func (x *featureIndex) marking(id string) (Marking, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := x.byID[id]
+	if e == nil {
+		return Marking{}, false
+	}
+	return e.marking, true
+}
+
 func (x *featureIndex) len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()

@@ -88,8 +88,15 @@ func (s *Service) CheckMovement(ctx context.Context, v Viewer, m Movement) (Move
 	if err != nil {
 		return m, err
 	}
-	m.SubmittedAt = s.opts.Now().UTC()
+	m.SubmittedAt = s.now().UTC()
 	s.assess(dc, &m)
+	// The findings go to the viewer, and will go to every party the plan
+	// is marked for once it is notified.
+	aud := []string{v.Party}
+	if mk, err := s.access.Directory().NormalizeMarking(m.Marking); err == nil {
+		aud = s.audience(v, mk)
+	}
+	s.releaseFindings(ctx, &m, aud)
 	return m, nil
 }
 
@@ -192,13 +199,14 @@ func (s *Service) CreateMovement(ctx context.Context, v Viewer, m Movement) (Mov
 	if err != nil {
 		return m, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	m.ID, m.Marking, m.Status, m.Version = newID(), mk, MovementSubmitted, 1
 	m.Reference = fmt.Sprintf("MOV-%s-%s", now.Format("060102"), strings.ToUpper(m.ID[len(m.ID)-6:]))
 	m.SubmittedAt, m.CreatedAt, m.UpdatedAt, m.UpdatedBy, m.UpdatedByParty = now, now, now, v.Username, v.Party
 	m.Acks, m.Decision = []Ack{}, nil
 	normalize(&m)
 	s.assess(dc, &m)
+	s.releaseFindings(ctx, &m, s.audience(v, m.Marking))
 	return m, s.saveMovement(ctx, v, &m, 0, VerbCreated, nil)
 }
 
@@ -407,7 +415,7 @@ func (s *Service) loadMovement(ctx context.Context, id string) (Movement, error)
 func (s *Service) touch(v Viewer, m *Movement) int {
 	prev := m.Version
 	m.Version++
-	m.UpdatedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
+	m.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	m.UpdatedBy, m.UpdatedByParty = v.Username, v.Party
 	return prev
 }
@@ -458,6 +466,7 @@ func (s *Service) UpdateMovement(ctx context.Context, v Viewer, id string, versi
 	normalize(&m)
 	prev := s.touch(v, &m)
 	s.assess(dc, &m)
+	s.releaseFindings(ctx, &m, s.audience(v, m.Marking))
 	var asked []string
 	if m.Status == MovementPostponed {
 		m.Status, m.Decision = MovementSubmitted, nil

@@ -119,7 +119,7 @@ func (s *Service) CreateNotification(ctx context.Context, v Viewer, n SiteNotifi
 	if err != nil {
 		return SiteNotification{}, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	n.ID, n.Marking, n.Status, n.Version = newID(), m, NotificationActive, 1
 	n.ConfirmedAt, n.ExpiresAt = now, now.Add(time.Duration(n.ReconfirmHours)*time.Hour)
 	n.CreatedAt, n.UpdatedAt, n.UpdatedBy = now, now, v.Username
@@ -217,7 +217,7 @@ func (s *Service) ReconfirmNotification(ctx context.Context, v Viewer, id string
 	if n.Status == NotificationWithdrawn {
 		return n, Errorf(Conflict, "the notification was withdrawn; notify the site again")
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	prev := n.Version
 	n.Status, n.ConfirmedAt, n.ExpiresAt = NotificationActive, now, now.Add(time.Duration(n.ReconfirmHours)*time.Hour)
 	n.Version, n.UpdatedAt, n.UpdatedBy = prev+1, now, v.Username
@@ -230,7 +230,7 @@ func (s *Service) WithdrawNotification(ctx context.Context, v Viewer, id string)
 	if err != nil {
 		return n, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	prev := n.Version
 	n.Status, n.Version, n.UpdatedAt, n.UpdatedBy = NotificationWithdrawn, prev+1, now, v.Username
 	return n, s.saveNotification(ctx, v, &n, prev, "withdrawn")
@@ -244,7 +244,7 @@ func (s *Service) ExpireNotifications(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	n := 0
 	for _, r := range rs {
 		sn, err := notificationOf(r)

@@ -64,7 +64,7 @@ func (s *Service) PutParty(ctx context.Context, v Viewer, p Party) (Party, error
 	}
 	prev := p.Version
 	p.Version++
-	p.UpdatedAt = s.opts.Now().UTC()
+	p.UpdatedAt = s.now().UTC()
 	if _, err := NewDirectory(append(parties, p), d.Groups()); err != nil {
 		return Party{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) PutGroup(ctx context.Context, v Viewer, g Group) (Group, error
 	}
 	prev := g.Version
 	g.Version++
-	g.UpdatedAt = s.opts.Now().UTC()
+	g.UpdatedAt = s.now().UTC()
 	verb := VerbCreated
 	if old != nil {
 		verb = VerbUpdated

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,8 @@ type Service struct {
 	index       *featureIndex
 	opts        ServiceOptions
 	disclosures chan Disclosure
+	// clock is opts.Now, replaceable while the service runs (tests).
+	clock atomic.Pointer[func() time.Time]
 }
 
 // ServiceOptions tune a Service. The zero value works.
@@ -59,6 +62,7 @@ func NewService(ctx context.Context, store Store, opts ServiceOptions) (*Service
 		opts.MaxPageSize = 5000
 	}
 	s := &Service{store: store, opts: opts, index: newFeatureIndex(), disclosures: make(chan Disclosure, 4096)}
+	s.clock.Store(&opts.Now)
 	d, err := s.loadDirectory(ctx)
 	if err != nil {
 		return nil, err
@@ -136,7 +140,7 @@ func (s *Service) feedRecord(kind string, data []byte) {
 // Disclosed logs, in the background, that a party received a record.
 func (s *Service) Disclosed(party, kind, id string, version int, via string) {
 	select {
-	case s.disclosures <- Disclosure{Party: party, Kind: kind, RecordID: id, Version: version, At: s.opts.Now().UTC().Truncate(time.Millisecond), Via: via}:
+	case s.disclosures <- Disclosure{Party: party, Kind: kind, RecordID: id, Version: version, At: s.now().UTC().Truncate(time.Millisecond), Via: via}:
 	default:
 		// A full queue means the store is far behind; the next read logs it.
 	}
@@ -214,11 +218,13 @@ func (s *Service) Access() *Access { return s.access }
 // Store returns the underlying store for wiring (authentication, relay).
 func (s *Service) Store() Store { return s.store }
 
-// SetNow replaces the clock (tests).
-func (s *Service) SetNow(now func() time.Time) { s.opts.Now = now }
+// SetNow replaces the clock (tests); it is safe while the service runs.
+func (s *Service) SetNow(now func() time.Time) { s.clock.Store(&now) }
 
 // Now returns the service clock's current time.
-func (s *Service) Now() time.Time { return s.opts.Now() }
+func (s *Service) Now() time.Time { return s.now() }
+
+func (s *Service) now() time.Time { return (*s.clock.Load())() }
 
 func (s *Service) loadDirectory(ctx context.Context) (*Directory, error) {
 	ps, err := s.store.Parties(ctx)

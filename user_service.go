@@ -51,7 +51,7 @@ func (s *Service) CreateUser(ctx context.Context, v Viewer, u User, passwordHash
 	} else if ErrorCode(err) != NotFound {
 		return User{}, err
 	}
-	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	u.ID = newID()
 	u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
 	if u.DisplayName == "" {

@@ -25,14 +25,30 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
-// BenchmarkPutMovement measures adding one movement to a loaded index.
-func BenchmarkPutMovement(b *testing.B) {
-	w := GenerateWorkload(WorkloadParams{Seed: 1, Areas: 1000, Movements: 100000, Plans: 1000, Start: benchStart})
+// BenchmarkUpdate measures replacing one movement or one area (remove,
+// then insert) in an index of 10,000 areas and 100,000 movements.
+func BenchmarkUpdate(b *testing.B) {
+	w := GenerateWorkload(WorkloadParams{Seed: 1, Areas: 10000, Movements: 100000, Start: benchStart})
 	x := NewIndex(Config{})
 	x.Load(w)
+	b.Run("movement", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x.PutMovement(w.Movements[i%len(w.Movements)])
+		}
+	})
+	b.Run("area", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x.PutArea(w.Areas[i%len(w.Areas)])
+		}
+	})
+}
+
+// BenchmarkLoad measures building the index of 10,000 areas and 100,000
+// movements (seed 1).
+func BenchmarkLoad(b *testing.B) {
+	w := GenerateWorkload(WorkloadParams{Seed: 1, Areas: 10000, Movements: 100000, Start: benchStart})
 	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		m := w.Movements[i%len(w.Movements)]
-		x.PutMovement(m) // replaces: remove then insert
+	for b.Loop() {
+		NewIndex(Config{}).Load(w)
 	}
 }

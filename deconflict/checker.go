@@ -33,7 +33,7 @@ func (c *Checker) Check(p concord.MovementPlan) []concord.Finding {
 	out := make([]concord.Finding, len(fs))
 	for i, f := range fs {
 		out[i] = concord.Finding{Check: f.Check, Severity: concord.Severity(f.Severity), Route: concord.GeoLine(f.Route), From: f.From, To: f.To,
-			RecordID: f.RecordID, RecordName: f.RecordName, Party: f.Party, DistanceM: f.DistanceM, Reason: f.Reason}
+			RecordID: f.RecordID, RecordName: f.RecordName, Party: f.Party, DistanceM: f.DistanceM, Reason: f.Reason, Records: f.Records}
 	}
 	return out
 }
@@ -43,7 +43,7 @@ func (c *Checker) Earliest(p concord.MovementPlan, horizon, step time.Duration) 
 	s := c.x.Earliest(toPlan(p), horizon, step)
 	out := concord.DepartureSlot{Found: s.Found, Depart: s.Depart, Arrive: s.Arrive, HorizonReached: s.HorizonReached, RuledOut: []concord.RuledOut{}}
 	for _, r := range s.RuledOut {
-		out.RuledOut = append(out.RuledOut, concord.RuledOut{From: r.From, To: r.To, Reasons: r.Reasons})
+		out.RuledOut = append(out.RuledOut, concord.RuledOut{From: r.From, To: r.To, Reasons: r.Reasons, Records: r.Records})
 	}
 	return out
 }

@@ -23,6 +23,16 @@ type RuledOut struct {
 	From    time.Time `json:"from"`
 	To      time.Time `json:"to"`
 	Reasons []string  `json:"reasons"`
+	// Records holds, beside each reason, the record it names ("" for
+	// none), so that a reader who may not see it can be told less.
+	Records []string `json:"-"`
+}
+
+func (r *RuledOut) add(reason, record string) {
+	if !slices.Contains(r.Reasons, reason) {
+		r.Reasons = append(r.Reasons, reason)
+		r.Records = append(r.Records, record)
+	}
 }
 
 // Earliest tries departures from the plan's own (or the first the lead
@@ -45,24 +55,26 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 	}
 	start := p.Depart
 	if min := p.SubmittedAt.Add(lead); start.Before(min) {
-		slot.RuledOut = append(slot.RuledOut, RuledOut{From: start, To: min, Reasons: []string{fmt.Sprintf("less than %s notice (lead-time rule)", dur(lead))}})
+		ro := RuledOut{From: start, To: min}
+		ro.add(fmt.Sprintf("less than %s notice (lead-time rule)", dur(lead)), "")
+		slot.RuledOut = append(slot.RuledOut, ro)
 		start = min
 	}
 	end := p.Depart.Add(horizon)
 	// Timeless blockers: no departure fixes them.
-	var fixed []string
+	fixed := RuledOut{From: start, To: end}
 	if d <= 0 {
-		fixed = append(fixed, "the arrival is not after the departure")
+		fixed.Reasons, fixed.Records = append(fixed.Reasons, "the arrival is not after the departure"), append(fixed.Records, "")
 	} else if d > x.cfg.MaxWindow {
-		fixed = append(fixed, fmt.Sprintf("the window is longer than %s", dur(x.cfg.MaxWindow)))
+		fixed.Reasons, fixed.Records = append(fixed.Reasons, fmt.Sprintf("the window is longer than %s", dur(x.cfg.MaxWindow))), append(fixed.Records, "")
 	}
-	for _, f := range x.checkSites(p, r) {
+	for _, f := range x.checkSites(p, r, nil) {
 		if f.Severity == Blocking {
-			fixed = append(fixed, f.Reason)
+			fixed.Reasons, fixed.Records = append(fixed.Reasons, f.Reason), append(fixed.Records, f.RecordID)
 		}
 	}
-	if len(fixed) > 0 {
-		slot.RuledOut = append(slot.RuledOut, RuledOut{From: start, To: end, Reasons: fixed})
+	if len(fixed.Reasons) > 0 {
+		slot.RuledOut = append(slot.RuledOut, fixed)
 		return slot
 	}
 	// Areas the route enters, with where along the route.
@@ -91,11 +103,12 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 		arr := dep.Add(d)
 		q := p
 		q.Depart, q.Arrive = dep, arr
-		var reasons []string
+		var reasons, records []string
 		for _, e := range areas {
 			t0, t1 := timeAt(q, r, e.s0), timeAt(q, r, e.s1)
 			if overlaps(t0, t1.Add(time.Minute), e.a.From, e.a.To) {
 				reasons = append(reasons, fmt.Sprintf("enters %q (%s)", e.a.Name, windowText(e.a.From, e.a.To)))
+				records = append(records, e.a.ID)
 			}
 		}
 		var now []shared
@@ -105,13 +118,13 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 			}
 		}
 		full := ""
-		coverage(now, func(s0, _ float64, present []*iMov) {
+		coverage(now, func(s0, _ float64, present, _ []*iMov) {
 			if full == "" && len(present)+1 > x.cfg.CorridorCapacity {
 				full = fmt.Sprintf("corridor full (%d other movements) %.1f km along the route", len(present), s0/1000)
 			}
 		})
 		if full != "" {
-			reasons = append(reasons, full)
+			reasons, records = append(reasons, full), append(records, "")
 		}
 		if len(reasons) == 0 {
 			if open != nil {
@@ -124,10 +137,8 @@ func (x *Index) Earliest(p Plan, horizon, step time.Duration) Slot {
 			open = &RuledOut{From: dep}
 		}
 		open.To = dep.Add(step)
-		for _, rs := range reasons {
-			if !slices.Contains(open.Reasons, rs) {
-				open.Reasons = append(open.Reasons, rs)
-			}
+		for i, rs := range reasons {
+			open.add(rs, records[i])
 		}
 	}
 	if open != nil {

@@ -2,8 +2,8 @@ package deconflict
 
 import (
 	"cmp"
-	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -24,7 +24,19 @@ const (
 	Info     Severity = "info"
 )
 
-var severityRank = map[Severity]int{Blocking: 0, NeedsAck: 1, Warning: 2, Info: 3}
+func (s Severity) rank() int {
+	switch s {
+	case Blocking:
+		return 0
+	case NeedsAck:
+		return 1
+	case Warning:
+		return 2
+	case Info:
+		return 3
+	}
+	return 4
+}
 
 // The checks.
 const (
@@ -57,6 +69,10 @@ type Finding struct {
 	// DistanceM is how close the route comes to the record.
 	DistanceM float64 `json:"distance_m"`
 	Reason    string  `json:"reason"`
+	// Records lists every record the finding is about when there are
+	// several (the other movements on a stretch), so that a reader who may
+	// not see one of them can be told less.
+	Records []string `json:"-"`
 	// at is the position along the route where the finding starts, for
 	// ordering.
 	at float64
@@ -130,8 +146,6 @@ type Config struct {
 	LeadTime, EmergencyLeadTime time.Duration
 	// MaxWindow is the longest departure-to-arrival window (default 7 days).
 	MaxWindow time.Duration
-	// CellM is the grid cell of the movement index (default 500 m).
-	CellM float64
 	// MinSharedM is the shortest stretch two routes must share to count as
 	// using the same corridor; routes that merely cross share less
 	// (default 600 m, more than a perpendicular crossing's 2 × 250 m).
@@ -154,9 +168,6 @@ func (c Config) withDefaults() Config {
 	if c.MaxWindow == 0 {
 		c.MaxWindow = 7 * 24 * time.Hour
 	}
-	if c.CellM == 0 {
-		c.CellM = 500
-	}
 	if c.MinSharedM == 0 {
 		c.MinSharedM = 600
 	}
@@ -167,21 +178,31 @@ func (c Config) withDefaults() Config {
 }
 
 // Index holds the mission state in the forms the checks need: R-trees of
-// areas and sites, and a grid of the cells other movements pass through,
-// each with the movements' windows sorted by departure. It is updated in
-// place (Put/Remove) and safe for concurrent use.
+// areas (also by day of validity) and sites, and other movements filed by
+// time. It is updated in place (Put/Remove) and safe for concurrent use.
 type Index struct {
 	cfg   Config
 	p     plane
 	mu    sync.RWMutex
 	areas map[string]*iArea
 	aTree geo.Index[*iArea]
+	// aDays holds the areas again under each UTC day of their validity,
+	// so that a check searches only those valid around its window; aLong
+	// holds the open-ended ones and those valid for more than areaDays.
+	aDays map[int32]*geo.Index[*iArea]
+	aLong geo.Index[*iArea]
 	lines []*iLine
 	secs  []*iSector
 	sites map[string]*iSite
 	sTree geo.Index[*iSite]
 	movs  map[string]*iMov
-	cells map[slot][]occ
+	// Movements are filed under every time bucket their window overlaps,
+	// as compact entries with their window and box, so that a check scans
+	// only the entries of its window's buckets: time first, then the box,
+	// then segment by segment. mLong holds those whose windows span more
+	// than longBuckets buckets.
+	tb    map[int32]*filed
+	mLong filed
 }
 
 type iArea struct {
@@ -189,7 +210,16 @@ type iArea struct {
 	a     area
 	bound orb.Bound
 	pb    box
+	// d0 and d1 are the first and last days of its validity, if it is
+	// filed by day (long is false).
+	d0, d1 int32
+	long   bool
 }
+
+// areaDays is the longest validity filed by day.
+const areaDays = 16
+
+func dayOf(t time.Time) int32 { return int32(floorDiv(t.Unix(), 86400)) }
 
 type iLine struct {
 	Line
@@ -210,38 +240,109 @@ type iSite struct {
 
 type iMov struct {
 	Movement
-	pts   []xy
-	slots []slot
+	// dep and arr are the window in Unix nanoseconds.
+	dep, arr int64
+	pts      []xy
+	// b0 and b1 are the first and last buckets it is filed under, unless
+	// it is long.
+	b0, b1 int32
+	long   bool
 }
 
-type cell struct{ x, y int32 }
-
-// slot is a grid cell during one time bucket: the movement index is a grid
-// in space and time, so that a check visits only the entries of the cells
-// near its route in the buckets its window touches.
-type slot struct {
-	x, y int32
-	t    int32
+// filed holds the movements filed under a time bucket, in two parallel
+// slices: what the first tests read (window and box, 40 bytes, scanned
+// for every check) and the rest (read for the few that pass).
+type filed struct {
+	hot  []mHot
+	cold []mCold
 }
 
-// bucket is the time granularity of the movement index.
+// mHot is a filed movement's window and the box of its route (rounded
+// outwards to float32: a coarse test), and the first bucket it is filed
+// under: a check whose window spans several buckets takes it in only one.
+type mHot struct {
+	dep, arr               int64
+	minX, minY, maxX, maxY float32
+	first                  int32
+}
+
+// mCold is the rest of a filed movement.
+type mCold struct {
+	m   *iMov
+	pts []xy // the movement's, read without touching it
+}
+
+func (f *filed) add(im *iMov) {
+	b := boxOf(im.pts...)
+	f.hot = append(f.hot, mHot{dep: im.dep, arr: im.arr, minX: down32(b.minX), minY: down32(b.minY), maxX: up32(b.maxX), maxY: up32(b.maxY), first: im.b0})
+	f.cold = append(f.cold, mCold{m: im, pts: im.pts})
+}
+
+// remove removes im, moving the last entry into its place.
+func (f *filed) remove(im *iMov) {
+	i := slices.IndexFunc(f.cold, func(c mCold) bool { return c.m == im })
+	if i < 0 {
+		return
+	}
+	n := len(f.cold) - 1
+	f.hot[i], f.cold[i] = f.hot[n], f.cold[n]
+	f.cold[n] = mCold{}
+	f.hot, f.cold = f.hot[:n], f.cold[:n]
+}
+
+// meets reports whether the entry's box meets b.
+func (h *mHot) meets(b box) bool {
+	return float64(h.minX) <= b.maxX && b.minX <= float64(h.maxX) && float64(h.minY) <= b.maxY && b.minY <= float64(h.maxY)
+}
+
+// down32 and up32 round to float32 towards −∞ and +∞.
+func down32(v float64) float32 {
+	f := float32(v)
+	if float64(f) > v {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(v float64) float32 {
+	f := float32(v)
+	if float64(f) < v {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// bucket is the time granularity of the movement index: a check of a
+// 2 h window scans one or two buckets.
 const bucket = 6 * time.Hour
 
-func bucketOf(t time.Time) int32 { return int32(t.Unix() / int64(bucket/time.Second)) }
+// longBuckets is the most buckets a movement is filed under; movements
+// with longer windows are scanned by every check.
+const longBuckets = 64
 
-// occ is a movement in a cell during a time bucket, with its window (Unix
-// nanoseconds, for fast comparisons) and the range of its segments there:
-// 32 bytes, as there are millions.
-type occ struct {
-	m        *iMov
-	dep, arr int64
-	lo, hi   int32
+func bucketOf(t time.Time) int32 {
+	return int32(max(math.MinInt32, min(math.MaxInt32, floorDiv(t.Unix(), int64(bucket/time.Second)))))
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// buckets returns the first and last buckets a window [t0, t1) touches
+// (just the first for an empty or inverted one).
+func buckets(t0, t1 time.Time) (int32, int32) {
+	b0, b1 := bucketOf(t0), bucketOf(t1.Add(-time.Nanosecond))
+	return b0, max(b0, b1)
 }
 
 // NewIndex returns an empty index.
 func NewIndex(cfg Config) *Index {
 	cfg = cfg.withDefaults()
-	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, cells: map[slot][]occ{}}
+	return &Index{cfg: cfg, p: newPlane(cfg.Reference), areas: map[string]*iArea{}, aDays: map[int32]*geo.Index[*iArea]{}, sites: map[string]*iSite{}, movs: map[string]*iMov{}, tb: map[int32]*filed{}}
 }
 
 // Config returns the configuration in use.
@@ -256,6 +357,35 @@ func (x *Index) PutArea(a Area) {
 	ia.pb = ia.a.box()
 	x.areas[a.ID] = ia
 	x.aTree.Insert(ia.bound, ia)
+	ia.long = a.From == nil || a.To == nil || a.To.Sub(*a.From) > areaDays*24*time.Hour
+	if ia.long {
+		x.aLong.Insert(ia.bound, ia)
+		return
+	}
+	ia.d0, ia.d1 = dayOf(*a.From), dayOf(a.To.Add(-time.Nanosecond))
+	for d := ia.d0; d <= ia.d1; d++ {
+		t := x.aDays[d]
+		if t == nil {
+			t = new(geo.Index[*iArea])
+			x.aDays[d] = t
+		}
+		t.Insert(ia.bound, ia)
+	}
+}
+
+// areaTrees returns the trees that hold every area whose validity may
+// overlap [t0, t1].
+func (x *Index) areaTrees(t0, t1 time.Time, out []*geo.Index[*iArea]) []*geo.Index[*iArea] {
+	if !t1.After(t0) || t1.Sub(t0) > areaDays*24*time.Hour {
+		return append(out, &x.aTree)
+	}
+	out = append(out, &x.aLong)
+	for d := dayOf(t0); d <= dayOf(t1.Add(-time.Nanosecond)); d++ {
+		if t := x.aDays[d]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // RemoveArea removes an area.
@@ -266,9 +396,22 @@ func (x *Index) RemoveArea(id string) {
 }
 
 func (x *Index) removeArea(id string) {
-	if old := x.areas[id]; old != nil {
-		x.aTree.Delete(old.bound, old)
-		delete(x.areas, id)
+	old := x.areas[id]
+	if old == nil {
+		return
+	}
+	x.aTree.Delete(old.bound, old)
+	delete(x.areas, id)
+	if old.long {
+		x.aLong.Delete(old.bound, old)
+		return
+	}
+	for d := old.d0; d <= old.d1; d++ {
+		t := x.aDays[d]
+		t.Delete(old.bound, old)
+		if t.Len() == 0 {
+			delete(x.aDays, d)
+		}
 	}
 }
 
@@ -322,36 +465,57 @@ func (x *Index) Remove(id string) {
 
 // PutMovement adds or replaces an approved or in-progress movement.
 func (x *Index) PutMovement(m Movement) {
+	im := x.prepare(m)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.removeMovement(m.ID)
-	im := &iMov{Movement: m, pts: x.project(m.Route)}
-	// Cells along the route, with the segments in each. A route that comes
-	// back to a cell gets a second entry there; queries dedupe.
-	type run struct {
-		c      cell
-		lo, hi int32
+	x.insert(im)
+}
+
+// PutMovements adds or replaces many movements at once, preparing them on
+// all cores before taking the lock.
+func (x *Index) PutMovements(ms []Movement) {
+	ims := make([]*iMov, len(ms))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(ms)/1000))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(ms); i += workers {
+				ims[i] = x.prepare(ms[i])
+			}
+		})
 	}
-	var runs []run
-	walkSeg(im.pts, x.cfg.CellM/4, func(_ float64, p xy, seg int) {
-		c := x.cellOf(p)
-		if n := len(runs); n > 0 && runs[n-1].c == c {
-			runs[n-1].hi = int32(seg)
-			return
-		}
-		runs = append(runs, run{c, int32(seg), int32(seg)})
-	})
-	b0, b1 := bucketOf(m.Depart), bucketOf(m.Arrive.Add(-time.Nanosecond))
-	dep, arr := m.Depart.UnixNano(), m.Arrive.UnixNano()
-	for _, r := range runs {
-		e := occ{m: im, dep: dep, arr: arr, lo: r.lo, hi: r.hi}
-		for b := b0; b <= max(b0, b1); b++ {
-			k := slot{r.c.x, r.c.y, b}
-			x.cells[k] = append(x.cells[k], e)
-			im.slots = append(im.slots, k)
+	wg.Wait()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, im := range ims {
+		x.insert(im)
+	}
+}
+
+// prepare projects a movement and finds the buckets it is filed under. It
+// reads only the configuration, so it needs no lock.
+func (x *Index) prepare(m Movement) *iMov {
+	im := &iMov{Movement: m, pts: x.project(m.Route), dep: m.Depart.UnixNano(), arr: m.Arrive.UnixNano()}
+	im.b0, im.b1 = buckets(m.Depart, m.Arrive)
+	im.long = int64(im.b1)-int64(im.b0) >= longBuckets
+	return im
+}
+
+func (x *Index) insert(im *iMov) {
+	x.removeMovement(im.ID)
+	if im.long {
+		x.mLong.add(im)
+	} else {
+		for b := im.b0; b <= im.b1; b++ {
+			f := x.tb[b]
+			if f == nil {
+				f = new(filed)
+				x.tb[b] = f
+			}
+			f.add(im)
 		}
 	}
-	x.movs[m.ID] = im
+	x.movs[im.ID] = im
 }
 
 // RemoveMovement removes a movement (cancelled, completed, denied).
@@ -366,26 +530,30 @@ func (x *Index) removeMovement(id string) {
 	if im == nil {
 		return
 	}
-	for _, k := range im.slots {
-		es := slices.DeleteFunc(x.cells[k], func(e occ) bool { return e.m == im })
-		if len(es) == 0 {
-			delete(x.cells, k)
-		} else {
-			x.cells[k] = es
+	if im.long {
+		x.mLong.remove(im)
+	} else {
+		for b := im.b0; b <= im.b1; b++ {
+			if f := x.tb[b]; f != nil {
+				if f.remove(im); len(f.cold) == 0 {
+					delete(x.tb, b)
+				}
+			}
 		}
 	}
 	delete(x.movs, id)
 }
 
-// Sizes reports how many records the index holds.
-func (x *Index) Sizes() (areas, sites, movements, cells int) {
+// Sizes reports how many records the index holds, and how many entries
+// file the movements by time.
+func (x *Index) Sizes() (areas, sites, movements, entries int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.areas), len(x.sites), len(x.movs), len(x.cells)
-}
-
-func (x *Index) cellOf(p xy) cell {
-	return cell{int32(math.Floor(p[0] / x.cfg.CellM)), int32(math.Floor(p[1] / x.cfg.CellM))}
+	entries = len(x.mLong.cold)
+	for _, f := range x.tb {
+		entries += len(f.cold)
+	}
+	return len(x.areas), len(x.sites), len(x.movs), entries
 }
 
 func (x *Index) project(l orb.LineString) []xy {
@@ -399,29 +567,23 @@ func (x *Index) project(l orb.LineString) []xy {
 // walk calls fn at every step metres along a polyline (and at its end)
 // with the distance from the start.
 func walk(pts []xy, step float64, fn func(s float64, p xy)) {
-	walkSeg(pts, step, func(s float64, p xy, _ int) { fn(s, p) })
-}
-
-// walkSeg is walk that also passes the index of the segment (from
-// pts[seg] to pts[seg+1]) each point lies on.
-func walkSeg(pts []xy, step float64, fn func(s float64, p xy, seg int)) {
 	if len(pts) == 0 {
 		return
 	}
 	s := 0.0
-	fn(0, pts[0], 0)
+	fn(0, pts[0])
 	next := step
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		l := dist(a, b)
 		for next <= s+l && l > 0 {
-			fn(next, lerp(a, b, (next-s)/l), i-1)
+			fn(next, lerp(a, b, (next-s)/l))
 			next += step
 		}
 		s += l
 	}
 	if last := pts[len(pts)-1]; s > next-step {
-		fn(s, last, max(0, len(pts)-2))
+		fn(s, last)
 	}
 }
 
@@ -431,15 +593,17 @@ type route struct {
 	pts  []xy
 	cum  []float64
 	segs []box // segs[i] is the box of segment pts[i]–pts[i+1]
+	bb   box   // the box of the whole route
 	geo  orb.LineString
 }
 
 func (x *Index) newRoute(l orb.LineString) route {
 	r := route{pts: x.project(l), geo: l}
+	r.bb = boxOf(r.pts...)
 	r.cum = make([]float64, len(r.pts))
 	for i := 1; i < len(r.pts); i++ {
 		r.cum[i] = r.cum[i-1] + dist(r.pts[i-1], r.pts[i])
-		r.segs = append(r.segs, boxOf(r.pts[i-1], r.pts[i]))
+		r.segs = append(r.segs, segBox(r.pts[i-1], r.pts[i]))
 	}
 	return r
 }
@@ -487,7 +651,15 @@ func timeAt(p Plan, r route, s float64) time.Time {
 	return p.Depart.Add(time.Duration(float64(p.Arrive.Sub(p.Depart)) * s / l))
 }
 
-func hhmm(t time.Time) string { return t.UTC().Format("02 Jan 15:04Z") }
+// hhmm formats t as "02 Jan 15:04Z" (by hand: time.Format is a good part
+// of a check's cost when it writes dozens of sentences).
+func hhmm(t time.Time) string {
+	t = t.UTC()
+	_, mo, d := t.Date()
+	h, mi, _ := t.Clock()
+	m := mo.String()
+	return string([]byte{byte('0' + d/10), byte('0' + d%10), ' ', m[0], m[1], m[2], ' ', byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), 'Z'})
+}
 
 func overlaps(a0, a1 time.Time, b0, b1 *time.Time) bool {
 	if b1 != nil && !a0.Before(*b1) {
@@ -508,5 +680,5 @@ func windowText(from, to *time.Time) string {
 	case to == nil:
 		return "from " + hhmm(*from)
 	}
-	return fmt.Sprintf("from %s to %s", hhmm(*from), hhmm(*to))
+	return "from " + hhmm(*from) + " to " + hhmm(*to)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -372,4 +373,61 @@ func FuzzCheck(f *testing.F) {
 		}
 		x.Earliest(p, 6*time.Hour, 30*time.Minute)
 	})
+}
+
+// TestConcurrentChecksAndUpdates runs checks while movements and areas
+// change (under -race: the per-check scratch memory must not be shared),
+// and checks that a check run alone afterwards gives the same findings.
+func TestConcurrentChecksAndUpdates(t *testing.T) {
+	w := GenerateWorkload(WorkloadParams{Seed: 4, Areas: 300, Movements: 3000, Plans: 40, Start: benchStart, CorridorShare: 0.5})
+	x := NewIndex(Config{})
+	x.Load(w)
+	want := make([][]Finding, len(w.Plans))
+	for i, p := range w.Plans {
+		want[i] = x.Check(p)
+	}
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Go(func() {
+			for i := g; i < len(w.Plans)*3; i += 3 {
+				x.Check(w.Plans[i%len(w.Plans)])
+				x.Earliest(w.Plans[i%len(w.Plans)], 6*time.Hour, time.Hour)
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 500 {
+			x.PutMovement(w.Movements[i]) // the same movement again: no change
+			x.PutArea(w.Areas[i%len(w.Areas)])
+		}
+	})
+	wg.Wait()
+	for i, p := range w.Plans {
+		if got := x.Check(p); !slices.EqualFunc(got, want[i], func(a, b Finding) bool { return a.Reason == b.Reason && a.RecordID == b.RecordID }) {
+			t.Fatalf("plan %d: findings changed after re-putting the same records", i)
+		}
+	}
+}
+
+// TestLongWindows covers the records filed apart from the time buckets:
+// movements whose windows span weeks, areas valid for months, and plans
+// whose window is longer than the day trees serve.
+func TestLongWindows(t *testing.T) {
+	x := NewIndex(Config{Reference: ref, CorridorCapacity: 1})
+	x.PutMovement(Movement{ID: "convoy", Route: line(m(-4000, 50), m(4000, 50)), Depart: t0.Add(-20 * 24 * time.Hour), Arrive: t0.Add(20 * 24 * time.Hour)})
+	x.PutArea(Area{ID: "season", Name: "Season", Geometry: square(-100, -100, 100, 100), From: tp(-24 * 60), To: tp(24 * 60)})
+	for _, p := range []Plan{plan(), func() Plan { p := plan(); p.Arrive = p.Depart.Add(20 * 24 * time.Hour); return p }()} {
+		fs := x.Check(p)
+		if len(checks(fs, CheckMovement)) != 1 || len(checks(fs, CheckRestrictedArea)) != 1 {
+			t.Fatalf("window %s: %+v", p.Arrive.Sub(p.Depart), fs)
+		}
+	}
+	x.RemoveMovement("convoy")
+	x.RemoveArea("season")
+	if fs := x.Check(plan()); len(checks(fs, CheckMovement))+len(checks(fs, CheckRestrictedArea)) != 0 {
+		t.Fatalf("after removal: %+v", fs)
+	}
+	if _, _, n, e := x.Sizes(); n != 0 || e != 0 {
+		t.Fatalf("after removal: %d movements, %d entries", n, e)
+	}
 }

@@ -33,14 +33,24 @@ func dist(a, b xy) float64 {
 func lerp(a, b xy, t float64) xy { return xy{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t} }
 
 // pointSeg returns the distance from p to segment ab.
-func pointSeg(p, a, b xy) float64 {
+func pointSeg(p, a, b xy) float64 { return math.Sqrt(pointSeg2(p, a, b)) }
+
+// pointSeg2 returns the squared distance from p to segment ab. (The
+// square root is monotone and correctly rounded, so the root of the least
+// of squared distances is exactly the least of the distances.)
+func pointSeg2(p, a, b xy) float64 {
 	ab := sub(b, a)
 	l2 := dot(ab, ab)
 	if l2 == 0 {
-		return dist(p, a)
+		return dist2(p, a)
 	}
-	t := math.Max(0, math.Min(1, dot(sub(p, a), ab)/l2))
-	return dist(p, lerp(a, b, t))
+	t := max(0, min(1, dot(sub(p, a), ab)/l2))
+	return dist2(p, lerp(a, b, t))
+}
+
+func dist2(a, b xy) float64 {
+	dx, dy := a[0]-b[0], a[1]-b[1]
+	return dx*dx + dy*dy
 }
 
 // segIntersect returns the parameter along ab where it properly crosses or
@@ -60,21 +70,29 @@ func segIntersect(a, b, c, d xy) (float64, bool) {
 }
 
 // segSeg returns the distance between segments ab and cd.
-func segSeg(a, b, c, d xy) float64 {
+func segSeg(a, b, c, d xy) float64 { return math.Sqrt(segSeg2(a, b, c, d)) }
+
+// segSeg2 returns the squared distance between segments ab and cd.
+func segSeg2(a, b, c, d xy) float64 {
 	if _, ok := segIntersect(a, b, c, d); ok {
 		return 0
 	}
-	return math.Min(math.Min(pointSeg(a, c, d), pointSeg(b, c, d)), math.Min(pointSeg(c, a, b), pointSeg(d, a, b)))
+	return min(min(pointSeg2(a, c, d), pointSeg2(b, c, d)), min(pointSeg2(c, a, b), pointSeg2(d, a, b)))
 }
 
 // box is an axis-aligned box in the plane.
 type box struct{ minX, minY, maxX, maxY float64 }
 
+// segBox is the box of segment ab.
+func segBox(a, b xy) box {
+	return box{min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])}
+}
+
 func boxOf(pts ...xy) box {
 	b := box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	for _, p := range pts {
-		b.minX, b.minY = math.Min(b.minX, p[0]), math.Min(b.minY, p[1])
-		b.maxX, b.maxY = math.Max(b.maxX, p[0]), math.Max(b.maxY, p[1])
+		b.minX, b.minY = min(b.minX, p[0]), min(b.minY, p[1])
+		b.maxX, b.maxY = max(b.maxX, p[0]), max(b.maxY, p[1])
 	}
 	return b
 }
@@ -146,30 +164,41 @@ func (a area) distPoint(p xy) float64 {
 	for _, pg := range a {
 		for _, r := range pg {
 			for i := 1; i < len(r); i++ {
-				best = math.Min(best, pointSeg(p, r[i-1], r[i]))
+				best = min(best, pointSeg2(p, r[i-1], r[i]))
 			}
 		}
 	}
-	return best
+	return math.Sqrt(best)
 }
 
 // distSeg returns the distance from segment pq to the area (0 if it
-// enters it).
-func (a area) distSeg(p, q xy) float64 {
+// enters it) when it is at most lim; otherwise some value above lim. Edges
+// whose boxes lie further than lim (or than the closest edge so far) are
+// skipped.
+func (a area) distSeg(p, q xy, lim float64) float64 {
 	if a.contains(p) || a.contains(q) {
 		return 0
 	}
-	best := math.Inf(1)
+	pb := segBox(p, q)
+	best, thr := math.Inf(1), lim*lim*(1+1e-9)
 	for _, pg := range a {
 		for _, r := range pg {
 			for i := 1; i < len(r); i++ {
-				if d := segSeg(p, q, r[i-1], r[i]); d < best {
-					best = d
+				if pb.dist2(segBox(r[i-1], r[i])) > min(best, thr) {
+					continue
 				}
+				best = min(best, segSeg2(p, q, r[i-1], r[i]))
 			}
 		}
 	}
-	return best
+	return math.Sqrt(best)
+}
+
+// dist2 returns the squared distance between two boxes (0 if they meet).
+func (b box) dist2(o box) float64 {
+	dx := max(0, o.minX-b.maxX, b.minX-o.maxX)
+	dy := max(0, o.minY-b.maxY, b.minY-o.maxY)
+	return dx*dx + dy*dy
 }
 
 func (p plane) area(g orb.Geometry) area {

@@ -117,7 +117,5 @@ func (x *Index) Load(w Workload) {
 	for _, a := range w.Areas {
 		x.PutArea(a)
 	}
-	for _, m := range w.Movements {
-		x.PutMovement(m)
-	}
+	x.PutMovements(w.Movements)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/cop"
+	"github.com/concord-mission/concord/deconflict"
 	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/password"
 	"github.com/concord-mission/concord/sqlite"
@@ -34,7 +35,7 @@ func server(f *testing.F) (http.Handler, string) {
 			fuzzServer.err = err
 			return
 		}
-		svc, err := concord.NewService(ctx, db, concord.ServiceOptions{})
+		svc, err := concord.NewService(ctx, db, concord.ServiceOptions{Deconflicter: deconflict.NewChecker(deconflict.Config{})})
 		if err != nil {
 			fuzzServer.err = err
 			return
@@ -74,9 +75,67 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Add(uint8(5), []byte(`{"name":"t","expires_in_days":3}`))
 	f.Add(uint8(6), []byte(`{"code":"GRP","name":"g"}`))
 	f.Add(uint8(0), []byte(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{}}`))
+	movement := `{"purpose":"food","route":{"type":"LineString","coordinates":[[34.30,31.40],[34.35,31.42]]},"depart":"2030-01-02T08:00:00Z","arrive":"2030-01-02T10:00:00Z",` +
+		`"vehicles":[{"plate":"P-1","type":"truck"}],"personnel":3,"contacts":[{"name":"A"}],"marking":{"owner":"PAK","rel":["ISF"]}}`
+	f.Add(uint8(8), []byte(movement))
+	f.Add(uint8(9), []byte(movement))
+	f.Add(uint8(10), []byte(`{"version":1,`+movement[1:]))
+	f.Add(uint8(11), []byte(`{"decision":"object","reason":"road closed"}`))
+	f.Add(uint8(12), []byte(`{"outcome":"impeded","delays":[{"minutes":30,"reason":"queue"}]}`))
+	f.Add(uint8(13), []byte(`{"reason":"cancelled"}`))
+	f.Add(uint8(14), []byte(`{"name":"Clinic","category":"clinic_or_hospital","geometry":{"type":"Point","coordinates":[34.3,31.4]},"reconfirm_hours":24,"marking":{"owner":"PAK","rel":["ISF"]}}`))
+	f.Add(uint8(8), []byte(`{"route":{"type":"LineString","coordinates":[[1e308,-1e308],[NaN,0]]},"depart":"x"}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		checkProblem(t, h, token, which, body)
+		targets := []struct{ method, path string }{
+			{"POST", "/api/features"}, {"POST", "/api/login"}, {"POST", "/api/parties"}, {"POST", "/api/markings/check"},
+			{"POST", "/api/users"}, {"POST", "/api/tokens"}, {"POST", "/api/groups"}, {"PUT", "/api/parties/PAK"},
+			{"POST", "/api/movements/check"}, {"POST", "/api/movements"}, {"PUT", "/api/movements/" + fuzzMovement(h, token)},
+			{"POST", "/api/movements/" + fuzzMovement(h, token) + "/ack"}, {"POST", "/api/movements/" + fuzzMovement(h, token) + "/decide"},
+			{"POST", "/api/movements/" + fuzzMovement(h, token) + "/cancel"}, {"POST", "/api/site-notifications"},
+		}
+		tg := targets[int(which)%len(targets)]
+		req := httptest.NewRequest(tg.method, tg.path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s answered %d: %s", tg.method, tg.path, rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 400 {
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("error without problem+json: %d %s", rec.Code, ct)
+			}
+			var p httpapi.Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Detail == "" || p.Code == "" || strings.Contains(p.Detail, "internal") {
+				t.Fatalf("bad problem %s", rec.Body.String())
+			}
+		}
 	})
+}
+
+var fuzzMovementID struct {
+	once sync.Once
+	id   string
+}
+
+// fuzzMovement returns a movement the fuzzed steps act on.
+func fuzzMovement(h http.Handler, token string) string {
+	fuzzMovementID.once.Do(func() {
+		body := `{"purpose":"food","route":{"type":"LineString","coordinates":[[34.30,31.40],[34.35,31.42]]},"depart":"2030-01-02T08:00:00Z",` +
+			`"arrive":"2030-01-02T10:00:00Z","marking":{"owner":"PAK","rel":["ISF"]}}`
+		req := httptest.NewRequest("POST", "/api/movements", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var m struct{ ID string }
+		if json.Unmarshal(rec.Body.Bytes(), &m) != nil || m.ID == "" {
+			panic("fuzz movement not created: " + rec.Body.String())
+		}
+		fuzzMovementID.id = m.ID
+	})
+	return fuzzMovementID.id
 }
 
 // FuzzTrackReports sends arbitrary position reports, as JSON, GeoJSON and
@@ -119,31 +178,4 @@ func FuzzTrackReports(f *testing.F) {
 			}
 		}
 	})
-}
-
-func checkProblem(t *testing.T, h http.Handler, token string, which uint8, body []byte) {
-	{
-		targets := []struct{ method, path string }{
-			{"POST", "/api/features"}, {"POST", "/api/login"}, {"POST", "/api/parties"}, {"POST", "/api/markings/check"},
-			{"POST", "/api/users"}, {"POST", "/api/tokens"}, {"POST", "/api/groups"}, {"PUT", "/api/parties/PAK"},
-		}
-		tg := targets[int(which)%len(targets)]
-		req := httptest.NewRequest(tg.method, tg.path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s answered %d: %s", tg.method, tg.path, rec.Code, rec.Body.String())
-		}
-		if rec.Code >= 400 {
-			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
-				t.Fatalf("error without problem+json: %d %s", rec.Code, ct)
-			}
-			var p httpapi.Problem
-			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Detail == "" || p.Code == "" || strings.Contains(p.Detail, "internal") {
-				t.Fatalf("bad problem %s", rec.Body.String())
-			}
-		}
-	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/concord-mission/concord/assign"
 	"github.com/concord-mission/concord/forcegen"
-	"github.com/concord-mission/concord/natsbus/natstest"
 	"github.com/concord-mission/concord/postgres/pgtest"
 )
 
@@ -357,14 +356,7 @@ func TestForceGenerationBadInput(t *testing.T) {
 // database and one NATS cluster: a pledge filed on one reaches the other's
 // board and live stream, redacted there as everywhere.
 func TestForceGenerationAcrossInstances(t *testing.T) {
-	if testing.Short() {
-		t.Skip("cluster test")
-	}
-	pg := pgtest.URL(t)
-	nc := natstest.NewCluster(t, 3)
-	shared := func(m *Main) { m.Config.PostgresURL, m.Config.NATSURL, m.Config.NATSReplicas = pg, nc.URL(), 3 }
-	a := start(t, withDemo, shared)
-	b := start(t, withDemo, shared)
+	a, b := twoInstances(t)
 	pakA := a.login("pak.liaison")
 	idnB, cmccB := b.login("idn.liaison"), b.login("cmcc.planner")
 	idnStream, cmccStream := idnB.stream(""), cmccB.stream("")

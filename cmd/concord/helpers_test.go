@@ -17,6 +17,8 @@ import (
 
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/demo"
+	"github.com/concord-mission/concord/natsbus/natstest"
+	"github.com/concord-mission/concord/postgres/pgtest"
 )
 
 // system is a running Concord booted by a test.
@@ -349,4 +351,17 @@ func mustDecode(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %.200s: %v", b, err)
 	}
+}
+
+// twoInstances starts two demo instances sharing one PostgreSQL database
+// and a three-node NATS cluster.
+func twoInstances(t *testing.T) (a, b *system) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("cluster test")
+	}
+	pg := pgtest.URL(t)
+	nc := natstest.NewCluster(t, 3)
+	shared := func(m *Main) { m.Config.PostgresURL, m.Config.NATSURL, m.Config.NATSReplicas = pg, nc.URL(), 3 }
+	return start(t, withDemo, shared), start(t, withDemo, shared)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -256,7 +257,7 @@ func TestMovementBadInput(t *testing.T) {
 func TestSiteNotifications(t *testing.T) {
 	s := start(t, withDemo)
 	msf, pak, isr, wfp := s.login("msf.logistics"), s.login("pak.liaison"), s.login("isr.liaison"), s.login("wfp.viewer")
-	pakStream := pak.stream("")
+	pakStream, msfStream, wfpStream := pak.stream(""), msf.stream(""), wfp.stream("")
 	body := map[string]any{
 		"name": "MSF guesthouse Deir al-Balah", "category": "guesthouse",
 		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)}, "reconfirm_hours": 1,
@@ -286,18 +287,20 @@ func TestSiteNotifications(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// A movement passing it is told to keep clear.
+	// A movement passing it is told to keep clear; marked for parties
+	// that may not all see the site, it is not named.
 	depart := time.Now().Add(72 * time.Hour)
-	var chk struct{ Findings []concord.Finding }
-	mustDecode(t, msf.must(200, "POST", "/api/movements/check", movementBody("MSF", []string{"HUM"}, depart, 1, pt(31.40, 0.12), pt(31.44, 0.12))), &chk)
-	found := false
-	for _, f := range chk.Findings {
-		if f.Check == "notified_site" && f.RecordID == n.ID {
-			found = true
+	for _, rel := range [][]string{{"ISF", "ISR"}, {"HUM"}} {
+		var chk struct{ Findings []concord.Finding }
+		mustDecode(t, msf.must(200, "POST", "/api/movements/check", movementBody("MSF", rel, depart, 1, pt(31.40, 0.12), pt(31.44, 0.12))), &chk)
+		named, withheld := false, false
+		for _, f := range chk.Findings {
+			named = named || f.Check == "notified_site" && f.RecordID == n.ID && strings.Contains(f.Reason, n.Name)
+			withheld = withheld || f.Check == "notified_site" && f.RecordID == "" && !strings.Contains(f.Reason, n.Name)
 		}
-	}
-	if !found {
-		t.Fatalf("the notified site is not in the findings: %+v", chk.Findings)
+		if want := rel[0] != "HUM"; named != want || withheld == want {
+			t.Fatalf("REL %v: the notified site named %v, withheld %v: %+v", rel, named, withheld, chk.Findings)
+		}
 	}
 	// Expiry without reconfirmation, then reconfirmation.
 	s.m.Service.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
@@ -308,10 +311,193 @@ func TestSiteNotifications(t *testing.T) {
 	if n.Status != concord.NotificationExpired {
 		t.Fatalf("status %s", n.Status)
 	}
+	// The expiry alerts the owner (and the parties told of the site) on
+	// the live stream; a party it was not released to hears nothing.
+	waitEvent(t, msfStream, 10*time.Second, func(e sseEvent) bool { return e.Name == "site_notification.expired" && e.Data.RecordID == n.ID })
+	waitEvent(t, pakStream, 10*time.Second, func(e sseEvent) bool { return e.Name == "site_notification.expired" && e.Data.RecordID == n.ID })
+	var marker concord.SiteNotification
+	mustDecode(t, msf.must(201, "POST", "/api/site-notifications", map[string]any{"name": "MSF warehouse", "category": "warehouse",
+		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.45, 0.12)}, "marking": map[string]any{"owner": "MSF", "rel": []string{"ALL"}}}), &marker)
+	waitEvent(t, wfpStream, 10*time.Second, func(e sseEvent) bool {
+		if e.Data.RecordID == n.ID {
+			t.Fatalf("WFP's stream received %s of a site not released to it", e.Name)
+		}
+		return e.Data.RecordID == marker.ID
+	})
 	mustDecode(t, msf.must(200, "POST", "/api/site-notifications/"+n.ID+"/reconfirm", nil), &n)
 	if n.Status != concord.NotificationActive {
 		t.Fatalf("after reconfirm %s", n.Status)
 	}
 	pak.must(403, "POST", "/api/site-notifications/"+n.ID+"/withdraw", nil)
 	msf.must(400, "POST", "/api/site-notifications", map[string]any{"name": "x", "category": "castle", "geometry": map[string]any{"type": "Point", "coordinates": []float64{200, 0}}, "marking": map[string]any{"owner": "MSF"}})
+}
+
+// TestMovementFindingsWithheld: the engine knows every area and movement,
+// but a plan's findings are read by its owner and by every party the
+// movement is marked for. A restricted area and a movement that PAK keeps
+// to itself still block WFP's plan and share its road, but WFP's check,
+// its stored movement and the live event do not name them; PAK's own
+// check does.
+func TestMovementFindingsWithheld(t *testing.T) {
+	s := start(t, withDemo)
+	pak, wfp, cmcc := s.login("pak.liaison"), s.login("wfp.logistics"), s.login("cmcc.watch")
+	wfpStream := wfp.stream("")
+	ring := [][]float64{pt(31.449, 0.20), pt(31.449, 0.25), pt(31.451, 0.25), pt(31.451, 0.20), pt(31.449, 0.20)}
+	pak.must(201, "POST", "/api/features", map[string]any{"type": "Feature", "geometry": map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}},
+		"properties": map[string]any{"kind": "restricted_area", "name": "PAK quiet zone", "marking": map[string]any{"owner": "PAK", "rel": []string{"PAK"}}}})
+	depart := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	road := [][]float64{pt(31.45, 0.02), pt(31.45, 0.30)}
+	var own movementResp
+	mustDecode(t, pak.must(201, "POST", "/api/movements", movementBody("PAK", []string{"PAK"}, depart, 2, pt(31.45, 0.02), pt(31.45, 0.17))), &own)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+own.ID+"/transmit", nil), &own)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+own.ID+"/decide", map[string]any{"outcome": "facilitated"}), &own)
+
+	secrets := []string{"PAK quiet zone", own.ID, own.Reference}
+	plan := movementBody("WFP", []string{"HUM"}, depart.Add(10*time.Minute), 2, road...)
+	type check struct {
+		Findings   []concord.Finding      `json:"findings"`
+		Earliest   *concord.DepartureSlot `json:"earliest"`
+		AckParties []string               `json:"ack_parties"`
+	}
+	checks := func(fs []concord.Finding) map[string]concord.Severity {
+		out := map[string]concord.Severity{}
+		for _, f := range fs {
+			out[f.Check] = f.Severity
+		}
+		return out
+	}
+	var theirs, mine check
+	raw := wfp.must(200, "POST", "/api/movements/check", plan)
+	mustDecode(t, raw, &theirs)
+	for _, secret := range secrets {
+		if strings.Contains(string(raw), secret) {
+			t.Fatalf("WFP's check names %q: %s", secret, raw)
+		}
+	}
+	got := checks(theirs.Findings)
+	if got["restricted_area"] != concord.SeverityBlocking || got["movement"] != concord.SeverityWarning || theirs.Earliest == nil {
+		t.Fatalf("WFP's check lost what it must know: %+v", theirs.Findings)
+	}
+	for _, f := range theirs.Findings {
+		if (f.Check == "restricted_area" || f.Check == "movement") && (f.RecordID != "" || f.Party != "" || !strings.Contains(f.Reason, "not releasable")) {
+			t.Fatalf("withheld finding %+v", f)
+		}
+	}
+	// The same plan checked by PAK names both.
+	mustDecode(t, pak.must(200, "POST", "/api/movements/check", movementBody("PAK", []string{"PAK"}, depart.Add(10*time.Minute), 2, road...)), &mine)
+	named := map[string]bool{}
+	for _, f := range mine.Findings {
+		named[f.RecordName] = true
+	}
+	if !named["PAK quiet zone"] || !named[own.Reference] {
+		t.Fatalf("PAK's own check does not name its records: %+v", mine.Findings)
+	}
+
+	// Notified, the movement stores and publishes the withheld findings.
+	var m movementResp
+	raw = wfp.must(201, "POST", "/api/movements", plan)
+	mustDecode(t, raw, &m)
+	ev := waitEvent(t, wfpStream, 10*time.Second, func(e sseEvent) bool { return e.Data.RecordID == m.ID })
+	for _, b := range [][]byte{raw, wfp.must(200, "GET", "/api/movements/"+m.ID, nil), ev.Data.Data, cmcc.must(200, "GET", "/api/movements/"+m.ID, nil)} {
+		for _, secret := range secrets {
+			if strings.Contains(string(b), secret) {
+				t.Fatalf("WFP's movement names %q: %s", secret, b)
+			}
+		}
+	}
+	if got := checks(m.Findings); got["restricted_area"] != concord.SeverityBlocking || got["movement"] != concord.SeverityWarning {
+		t.Fatalf("stored findings %+v", m.Findings)
+	}
+}
+
+// TestMovementStepsOutOfTurnStoreNothing: every step out of turn, by a
+// party that may not take it, or with a bad body is refused with its own
+// status, and leaves the movement, its history and the event log as they
+// were.
+func TestMovementStepsOutOfTurnStoreNothing(t *testing.T) {
+	s := start(t, withDemo)
+	wfp, unicef, pak, aze, idn, cmcc := s.login("wfp.logistics"), s.login("unicef.logistics"), s.login("pak.liaison"), s.login("aze.liaison"), s.login("idn.liaison"), s.login("cmcc.watch")
+	depart := time.Now().Add(80 * time.Hour).Truncate(time.Minute)
+	body := movementBody("WFP", []string{"ALL"}, depart, 3, pt(31.41, 0.20), pt(31.47, 0.20), pt(31.50, 0.25))
+	var m movementResp
+	mustDecode(t, wfp.must(201, "POST", "/api/movements", body), &m)
+	path := "/api/movements/" + m.ID
+	ack := map[string]string{"decision": "acknowledge"}
+	change := func(version int) map[string]any {
+		b := movementBody("WFP", []string{"ALL"}, depart, 3, pt(31.41, 0.20), pt(31.47, 0.20))
+		b["version"] = version
+		return b
+	}
+	type step struct {
+		name   string
+		c      *client
+		method string
+		path   string
+		body   any
+		status int
+	}
+	refuse := func(steps ...step) {
+		t.Helper()
+		for _, st := range steps {
+			var before movementResp
+			mustDecode(t, cmcc.must(200, "GET", path, nil), &before)
+			counts := s.counts()
+			res, b := st.c.do(st.method, st.path, st.body)
+			if res.StatusCode != st.status {
+				t.Fatalf("%s: %d %s, want %d", st.name, res.StatusCode, b, st.status)
+			}
+			var after movementResp
+			mustDecode(t, cmcc.must(200, "GET", path, nil), &after)
+			if after.Version != before.Version || after.Status != before.Status {
+				t.Fatalf("%s changed the movement: v%d %s → v%d %s", st.name, before.Version, before.Status, after.Version, after.Status)
+			}
+			if got := s.counts(); fmt.Sprint(got) != fmt.Sprint(counts) {
+				t.Fatalf("%s stored something: %v → %v", st.name, counts, got)
+			}
+		}
+	}
+	// Submitted.
+	refuse(
+		step{"the owner transmits", wfp, "POST", path + "/transmit", nil, 403},
+		step{"an answer before anyone is asked", pak, "POST", path + "/ack", ack, 404},
+		step{"a decision before transmission", cmcc, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 409},
+		step{"a start before a decision", wfp, "POST", path + "/start", nil, 409},
+		step{"arrival before a start", wfp, "POST", path + "/complete", nil, 409},
+		step{"a cancellation without a reason", wfp, "POST", path + "/cancel", map[string]any{}, 400},
+		step{"another organisation cancels", unicef, "POST", path + "/cancel", map[string]any{"reason": "mine now"}, 403},
+		step{"another organisation changes it", unicef, "PUT", path, change(1), 403},
+		step{"a change without a version", wfp, "PUT", path, change(0), 400},
+		step{"a change from another version", wfp, "PUT", path, change(2), 409},
+		step{"an unknown step", wfp, "POST", path + "/teleport", nil, 404},
+	)
+	mustDecode(t, cmcc.must(200, "POST", path+"/transmit", nil), &m)
+	if m.Ack("PAK") == nil || m.Ack("AZE") == nil || m.Ack("IDN") != nil {
+		t.Fatalf("asked %+v", m.Acks)
+	}
+	// Transmitted.
+	refuse(
+		step{"a party not asked answers", idn, "POST", path + "/ack", ack, 404},
+		step{"an objection without a reason", pak, "POST", path + "/ack", map[string]string{"decision": "object"}, 400},
+		step{"an unknown answer", pak, "POST", path + "/ack", map[string]string{"decision": "maybe"}, 400},
+		step{"an organisation answers for a party", wfp, "POST", path + "/ack", ack, 404},
+		step{"facilitated while answers are pending", cmcc, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 409},
+		step{"denied without a reason", cmcc, "POST", path + "/decide", map[string]any{"outcome": "denied"}, 400},
+		step{"impeded without delays", cmcc, "POST", path + "/decide", map[string]any{"outcome": "impeded"}, 400},
+		step{"an unknown outcome", cmcc, "POST", path + "/decide", map[string]any{"outcome": "waved_through"}, 400},
+		step{"a liaison officer decides", pak, "POST", path + "/decide", map[string]any{"outcome": "facilitated"}, 403},
+		step{"transmitted again", cmcc, "POST", path + "/transmit", nil, 409},
+	)
+	pak.must(200, "POST", path+"/ack", ack)
+	aze.must(200, "POST", path+"/ack", ack)
+	cmcc.must(200, "POST", path+"/decide", map[string]any{"outcome": "facilitated"})
+	wfp.must(200, "POST", path+"/start", nil)
+	wfp.must(200, "POST", path+"/complete", nil)
+	// Completed.
+	refuse(
+		step{"a completed movement cancelled", wfp, "POST", path + "/cancel", map[string]any{"reason": "too late"}, 409},
+		step{"a completed movement answered", pak, "POST", path + "/ack", ack, 409},
+		step{"a completed movement changed", wfp, "PUT", path, change(7), 409},
+		step{"a completed movement started again", wfp, "POST", path + "/start", nil, 409},
+		step{"a completed movement decided again", cmcc, "POST", path + "/decide", map[string]any{"outcome": "denied", "reason": "no"}, 409},
+	)
 }

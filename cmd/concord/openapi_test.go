@@ -129,10 +129,25 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	wfp.must(400, "POST", "/api/movements", map[string]any{"purpose": "x"})
 	wfp.must(200, "GET", "/api/movements?status=submitted", nil)
 	wfp.must(200, "GET", "/api/movements/"+mv.ID, nil)
-	cmcc.must(200, "POST", "/api/movements/"+mv.ID+"/transmit", nil)
+	mvUpd := movementBody("WFP", []string{"ALL"}, depart, 2, pt(31.41, 0.20), pt(31.47, 0.22))
+	mvUpd["version"] = mv.Version
+	mustDecode(t, wfp.must(200, "PUT", "/api/movements/"+mv.ID, mvUpd), &mv)
+	wfp.must(409, "PUT", "/api/movements/"+mv.ID, mvUpd)
+	mustDecode(t, cmcc.must(200, "POST", "/api/movements/"+mv.ID+"/transmit", nil), &mv)
 	cmcc.must(409, "POST", "/api/movements/"+mv.ID+"/transmit", nil)
 	wfp.must(200, "GET", "/api/movements/"+mv.ID+"/history", nil)
 	pak.must(200, "GET", "/api/acks", nil)
+	for _, a := range mv.Acks {
+		as(s.login(strings.ToLower(a.Party)+".liaison")).must(200, "POST", "/api/movements/"+mv.ID+"/ack", map[string]string{"decision": "acknowledge"})
+	}
+	pak.must(404, "POST", "/api/movements/"+mv.ID+"/nonsense", nil)
+	cmcc.must(400, "POST", "/api/movements/"+mv.ID+"/decide", map[string]any{"outcome": "denied"})
+	cmcc.must(200, "POST", "/api/movements/"+mv.ID+"/decide", map[string]any{"outcome": "impeded", "delays": []map[string]any{{"minutes": 45, "reason": "checkpoint queue"}}})
+	wfp.must(200, "POST", "/api/movements/"+mv.ID+"/start", nil)
+	wfp.must(200, "POST", "/api/movements/"+mv.ID+"/complete", nil)
+	var mv2 movementResp
+	mustDecode(t, wfp.must(201, "POST", "/api/movements", mb), &mv2)
+	wfp.must(200, "POST", "/api/movements/"+mv2.ID+"/cancel", map[string]any{"reason": "trucks not loaded"})
 	var sn struct{ ID string }
 	mustDecode(t, wfp.must(201, "POST", "/api/site-notifications", map[string]any{"name": "WFP office", "category": "office",
 		"geometry": map[string]any{"type": "Point", "coordinates": pt(31.42, 0.12)}, "marking": map[string]any{"owner": "WFP", "rel": []string{"ALL"}}}), &sn)
@@ -157,6 +172,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	pak.must(200, "GET", "/api/alerts/"+alert.ID, nil)
 	pak.must(200, "POST", "/api/alerts/"+alert.ID+"/ack", map[string]any{"note": "patrol recalled"})
 	cmcc.must(409, "POST", "/api/alerts/"+alert.ID+"/ack", map[string]any{})
+	wfp.must(200, "POST", "/api/site-notifications/"+sn.ID+"/withdraw", nil)
 	// Force generation.
 	planner := as(s.login("cmcc.planner"))
 	var fb struct {

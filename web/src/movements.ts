@@ -376,6 +376,9 @@ export class MovementsUI {
       if (!n.id) n.id = ev.record_id;
       n.banner = ev.marking?.banner ?? n.banner ?? "";
       this.sites.upsert(n);
+      // Expiry alerts the owner: the site is no longer notified.
+      if (verb === "expired" && n.marking?.owner === this.ctx.party)
+        this.ctx.notice(`Your notified site “${n.name}” has expired: the parties are no longer told of it until you reconfirm it (Movements → Notified sites).`, "error");
     }
   }
 

@@ -5,7 +5,7 @@
 
 import * as L from "leaflet";
 import type { Finding, LineString, SiteNotification } from "./api";
-import { CATEGORY_LABEL, SEVERITIES, SEVERITY_COLOR, SEVERITY_LABEL, lbl } from "./mvcommon";
+import { CATEGORY_LABEL, CHECK_LABEL, SEVERITIES, SEVERITY_COLOR, SEVERITY_LABEL, lbl } from "./mvcommon";
 import type { MissionMap } from "./map";
 import { zShort } from "./format";
 
@@ -189,7 +189,7 @@ export class MovementOverlay {
         lineCap: "round",
         lineJoin: "round",
       });
-      line.bindTooltip(`${SEVERITY_LABEL[f.severity] ?? f.severity}: ${f.record_name || f.check}`, { sticky: true, direction: "top", className: "hover-tip", opacity: 1 });
+      line.bindTooltip(`${SEVERITY_LABEL[f.severity] ?? f.severity}: ${f.record_name || lbl(CHECK_LABEL, f.check)}`, { sticky: true, direction: "top", className: "hover-tip", opacity: 1 });
       line.on("add", () => {
         const el = line.getElement();
         if (el) {

@@ -292,6 +292,15 @@ func TestBrowserMovementRequest(t *testing.T) {
 	}
 	row := fmt.Sprintf("#mv-queue tr[data-movement-id=%s]", jsq(m.ID))
 	waitJS(t, ctx, fmt.Sprintf(`!!document.querySelector('%s .mv-status.st-submitted')`, row), "the request in the coordinator's queue")
+	// The age filter: a request submitted a minute ago has not waited a day.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById('mv-filter-age'); s.value = '24'; s.dispatchEvent(new Event('change')); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, fmt.Sprintf(`!document.querySelector('%s')`, row), "the new request hidden by the 24 h age filter")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById('mv-filter-age'); s.value = '0'; s.dispatchEvent(new Event('change')); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, fmt.Sprintf(`!!document.querySelector('%s')`, row), "the request back with any age")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row))); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,8 @@ export class MovementQueue {
   private list: Movement[] = [];
   private filter: MovementFilter = { statuses: [], party: "", emergency: "" };
   private sort: SortKey = "depart";
+  /** Shows only requests that have waited at least this long (0: all). */
+  private minAgeHours = 0;
   private desc = false;
   private selected: string | null = null;
   private tbody: HTMLElement;
@@ -98,6 +100,20 @@ export class MovementQueue {
       this.filter.emergency = emergency.value as MovementFilter["emergency"];
       void this.load();
     });
+    // Age: how long a request has waited since it was submitted.
+    const age = h(
+      "select",
+      { id: "mv-filter-age", "aria-label": "Age", title: "Requests that have waited at least this long since submission" },
+      h("option", { value: "0" }, "Age: any"),
+      h("option", { value: "1" }, "Waiting ≥ 1 h"),
+      h("option", { value: "6" }, "Waiting ≥ 6 h"),
+      h("option", { value: "24" }, "Waiting ≥ 24 h"),
+      h("option", { value: "48" }, "Waiting ≥ 48 h"),
+    );
+    age.addEventListener("change", () => {
+      this.minAgeHours = Number(age.value);
+      this.render();
+    });
 
     const sortBtn = (key: SortKey, text: string, title: string) => {
       const b = h("button", { type: "button", class: "th-sort", id: `mv-sort-${key}`, title, "data-sort": key }, text, h("span", { class: "th-arrow" }));
@@ -141,7 +157,7 @@ export class MovementQueue {
       { class: "mv-queue-view", "aria-label": "Movement queue" },
       withNotice ? safetyNotice() : null,
       h("h3", { class: "mv-sec-title" }, ctx.isCMCC ? "Movement queue" : "Movements", h("span", { class: "count", id: "mv-queue-count" })),
-      h("div", { class: "mv-filters", role: "group", "aria-label": "Queue filters" }, statusDD, party, emergency, h("span", { class: "topbar-spacer" }), refresh),
+      h("div", { class: "mv-filters", role: "group", "aria-label": "Queue filters" }, statusDD, party, emergency, age, h("span", { class: "topbar-spacer" }), refresh),
       this.errorEl,
       h("div", { class: "mv-table-wrap" }, this.table),
       this.foot,
@@ -234,7 +250,9 @@ export class MovementQueue {
     const closed = (m: Movement) => (CLOSED_STATUSES.includes(m.status) ? 1 : 0);
     const key = (m: Movement) => Date.parse(this.sort === "depart" ? m.depart : m.submitted_at) || 0;
     const dir = this.desc ? -1 : 1;
-    return [...this.list].sort((a, b) => {
+    const now = Date.now();
+    const oldEnough = (m: Movement) => !this.minAgeHours || now - (Date.parse(m.submitted_at) || now) >= this.minAgeHours * 3_600_000;
+    return this.list.filter(oldEnough).sort((a, b) => {
       // Open requests first: they are the work.
       const c = closed(a) - closed(b);
       if (c) return c;

@@ -11,16 +11,16 @@ import "sync"
 // grows past its limit means a pathologically slow device, which the
 // connection then disconnects.
 type queue struct {
-	mu      sync.Mutex
-	items   []*message
-	posAt   map[string]int // uid -> index in items of its waiting position
-	limit   int
+	mu    sync.Mutex
+	items []*message
+	posAt map[string]int // uid -> index in items of its waiting position
+	limit int
 	// coalesceAt is the backlog from which positions coalesce.
 	coalesceAt int
 	closed     bool
-	signal  chan struct{}
-	spare   []*message
-	metrics *metrics
+	signal     chan struct{}
+	spare      []*message
+	metrics    *metrics
 }
 
 func newQueue(limit, coalesceAt int, m *metrics) *queue {

@@ -78,10 +78,10 @@ type Server struct {
 
 	lns          []net.Listener
 	tcpLn, tlsLn net.Listener
-	nextID atomic.Uint64
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
-	ctx    context.Context
+	nextID       atomic.Uint64
+	wg           sync.WaitGroup
+	cancel       context.CancelFunc
+	ctx          context.Context
 }
 
 // New builds a server; Open starts it.

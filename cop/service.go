@@ -50,8 +50,10 @@ type Service struct {
 
 	mu     sync.RWMutex
 	tracks map[string]*concord.Track
-	// trackers maps a tracker uid to the movement in progress it follows.
-	trackers map[string]string
+	// trackers maps a tracker uid to the movement in progress it follows;
+	// movementVersions is the latest version of each movement applied.
+	trackers         map[string]string
+	movementVersions map[string]int
 
 	pendMu  sync.Mutex
 	pending []concord.Track
@@ -88,7 +90,7 @@ func New(core *concord.Service, opts Options) *Service {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{core: core, store: core.Store(), opts: opts, log: opts.Log,
-		tracks: map[string]*concord.Track{}, trackers: map[string]string{}, watchers: map[*Watcher]struct{}{}}
+		tracks: map[string]*concord.Track{}, trackers: map[string]string{}, movementVersions: map[string]int{}, watchers: map[*Watcher]struct{}{}}
 	s.fence = newGeofencer(s, opts.Geofence)
 	return s
 }
@@ -502,13 +504,20 @@ func (s *Service) Stats() Stats {
 		Alerts: s.fence.alerts.Load(), AlertWriteFailures: s.fence.writeFailures.Load(), GeofenceBacklog: int64(s.fence.backlog())}
 }
 
-// putMovement follows a movement's trackers while it is in progress.
+// putMovement follows a movement's trackers while it is in progress. An
+// older version than one already applied is ignored: the events of a
+// movement's earlier steps can arrive after Load read its current state.
 func (s *Service) putMovement(data []byte) {
 	var m concord.Movement
 	if json.Unmarshal(data, &m) != nil {
 		return
 	}
 	s.mu.Lock()
+	if m.Version < s.movementVersions[m.ID] {
+		s.mu.Unlock()
+		return
+	}
+	s.movementVersions[m.ID] = m.Version
 	for uid, id := range s.trackers {
 		if id == m.ID {
 			delete(s.trackers, uid)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,7 @@ type geofencer struct {
 	zones     []zoneInfo          // by tag
 	tags      map[string]uint32   // feature id -> tag
 	parts     map[string][]string // feature id -> engine zone ids
+	versions  map[string]int      // feature id -> latest version applied
 	movements map[string]movementInfo
 
 	// Fresh reports wait in inbox for the geofencer, appended by many
@@ -101,7 +103,7 @@ func newGeofencer(s *Service, opts GeofenceOptions) *geofencer {
 		opts.MaxAlerts = 200000
 	}
 	g := &geofencer{s: s, opts: opts, index: newAlertIndex(opts.Keep, opts.MaxAlerts),
-		eng: geofence.New(geofence.Config{StaleAfter: opts.StaleAfter}), tags: map[string]uint32{}, parts: map[string][]string{}, movements: map[string]movementInfo{},
+		eng: geofence.New(geofence.Config{StaleAfter: opts.StaleAfter}), tags: map[string]uint32{}, parts: map[string][]string{}, versions: map[string]int{}, movements: map[string]movementInfo{},
 		inSignal: make(chan struct{}, 1)}
 	g.inCond = sync.NewCond(&g.inMu)
 	return g
@@ -163,14 +165,27 @@ var zoneKinds = map[concord.FeatureKind]geofence.ZoneKind{
 }
 
 // putFeature makes the engine's zones match a feature (one zone per part
-// of a multi-geometry); deleted features and other kinds are removed.
+// of a multi-geometry); deleted features and other kinds are removed. A
+// part that stays is updated in place, so that the tracks inside it are
+// not told again that they entered it. An older version than one already
+// applied is ignored (events of earlier versions can arrive after load read
+// the current ones).
 func (g *geofencer) putFeature(f *concord.Feature) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, id := range g.parts[f.ID] {
-		g.eng.RemoveZone(id)
+	if f.Version < g.versions[f.ID] {
+		return
 	}
+	g.versions[f.ID] = f.Version
+	old := g.parts[f.ID]
 	delete(g.parts, f.ID)
+	defer func() {
+		for _, id := range old {
+			if !slices.Contains(g.parts[f.ID], id) {
+				g.eng.RemoveZone(id)
+			}
+		}
+	}()
 	zk, ok := zoneKinds[f.Kind]
 	if !ok || f.Deleted {
 		return
@@ -240,13 +255,17 @@ func (g *geofencer) putFeatureEvent(ev concord.Event) error {
 	return nil
 }
 
-// putMovement sets or clears the routes its trackers follow.
+// putMovement sets or clears the routes its trackers follow. A tracker
+// that stays on the movement keeps its off-route and arrival state (the
+// engine keeps it for a new route of the same movement).
 func (g *geofencer) putMovement(m concord.Movement) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if old, ok := g.movements[m.ID]; ok {
 		for _, uid := range old.trackers {
-			g.eng.ClearRoute(uid)
+			if m.Status != concord.MovementInProgress || !slices.ContainsFunc(m.Vehicles, func(v concord.Vehicle) bool { return v.Tracker == uid }) {
+				g.eng.ClearRoute(uid)
+			}
 		}
 		delete(g.movements, m.ID)
 	}

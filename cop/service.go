@@ -49,9 +49,11 @@ type Service struct {
 	log   *slog.Logger
 
 	tracks *trackMap
-	// trackers maps a tracker uid to the movement in progress it follows.
-	trMu     sync.RWMutex
-	trackers map[string]string
+	// trackers maps a tracker uid to the movement in progress it follows;
+	// movementVersions is the latest version of each movement applied.
+	trMu             sync.RWMutex
+	trackers         map[string]string
+	movementVersions map[string]int
 
 	pendMu  sync.Mutex
 	pending []concord.Track
@@ -88,7 +90,7 @@ func New(core *concord.Service, opts Options) *Service {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{core: core, store: core.Store(), opts: opts, log: opts.Log,
-		tracks: newTrackMap(), trackers: map[string]string{}, watchers: map[*Watcher]struct{}{}}
+		tracks: newTrackMap(), trackers: map[string]string{}, movementVersions: map[string]int{}, watchers: map[*Watcher]struct{}{}}
 	s.fence = newGeofencer(s, opts.Geofence)
 	return s
 }
@@ -495,13 +497,20 @@ func (s *Service) trackerOf(uid string) string {
 	return s.trackers[uid]
 }
 
-// putMovement follows a movement's trackers while it is in progress.
+// putMovement follows a movement's trackers while it is in progress. An
+// older version than one already applied is ignored: the events of a
+// movement's earlier steps can arrive after Load read its current state.
 func (s *Service) putMovement(data []byte) {
 	var m concord.Movement
 	if json.Unmarshal(data, &m) != nil {
 		return
 	}
 	s.trMu.Lock()
+	if m.Version < s.movementVersions[m.ID] {
+		s.trMu.Unlock()
+		return
+	}
+	s.movementVersions[m.ID] = m.Version
 	for uid, id := range s.trackers {
 		if id == m.ID {
 			delete(s.trackers, uid)

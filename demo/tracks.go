@@ -132,11 +132,19 @@ func (u *unit) at(elapsed float64) (orb.Point, float64) {
 // drives into a restricted area. Positions go through the live picture as
 // reports of each unit's party, like any tracker's.
 type TrackSimulator struct {
-	svc   *concord.Service
-	rep   Reporter
-	rng   *rand.Rand
-	log   *slog.Logger
+	svc *concord.Service
+	rep Reporter
+	rng *rand.Rand
+	log *slog.Logger
+	// Every is the pause between two rounds of reports.
 	Every time.Duration
+	// Speed runs the simulated world faster than the clock (units travel
+	// Speed times their speed; 0 or 1 is real time).
+	Speed float64
+	// Lead starts the simulated world that far into the scenario (the
+	// intruding vehicle enters the closed zone about 10½ minutes in, the
+	// stray convoy leaves its route after about 8).
+	Lead  time.Duration
 	units []*unit
 	start time.Time
 }
@@ -256,12 +264,16 @@ func (s *TrackSimulator) Run(ctx context.Context) {
 // Step reports every unit's position now.
 func (s *TrackSimulator) Step(ctx context.Context) error {
 	now := s.svc.Now().UTC().Truncate(time.Millisecond)
-	elapsed := now.Sub(s.start).Seconds()
+	factor := s.Speed
+	if factor <= 0 {
+		factor = 1
+	}
+	elapsed := s.Lead.Seconds() + now.Sub(s.start).Seconds()*factor
 	byParty := map[string][]concord.Track{}
 	viewers := map[string]concord.Viewer{}
 	for _, u := range s.units {
 		p, course := u.at(elapsed)
-		speed := u.speed
+		speed := u.speed * factor
 		t := concord.Track{UID: u.uid, Callsign: u.callsign, Type: u.cotType, Marking: u.marking, Lat: p.Lat(), Lon: p.Lon(),
 			HAE: concord.UnknownError, CE: 10, LE: concord.UnknownError, Course: &course, Speed: &speed, Time: now, Stale: now.Add(4 * s.Every)}
 		byParty[u.viewer.Party] = append(byParty[u.viewer.Party], t)

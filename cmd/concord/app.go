@@ -43,6 +43,13 @@ type Main struct {
 	// SimEvery.
 	Simulate bool
 	SimEvery time.Duration
+	// TrackSimEvery, TrackSimSpeed and TrackSimLead, when set, change how
+	// often the track simulator reports, how much faster than the clock its
+	// units move and how far into the scenario it starts (see
+	// demo.TrackSimulator): tests see the intrusion within seconds.
+	TrackSimEvery time.Duration
+	TrackSimSpeed float64
+	TrackSimLead  time.Duration
 
 	Store   Store
 	Leaser  concord.Leaser
@@ -194,6 +201,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		m.singleton(runCtx, "demo-simulator", sim.Run)
 		tsim := demo.NewTrackSimulator(m.Service, m.COP, m.DemoSeed, m.Log)
+		if m.TrackSimEvery > 0 {
+			tsim.Every = m.TrackSimEvery
+		}
+		tsim.Speed, tsim.Lead = m.TrackSimSpeed, m.TrackSimLead
 		m.singleton(runCtx, "demo-track-simulator", tsim.Run)
 	}
 

@@ -19,6 +19,12 @@ import (
 // a failure.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 90*time.Second)
+}
+
+// browserFor is browser with a deadline of d for the whole test.
+func browserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test")
 	}
@@ -41,7 +47,7 @@ func browser(t *testing.T) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }

@@ -5,6 +5,7 @@ import "./app.css";
 
 import { ApiError, api, type ClientConfig, type DeconflictInfo, type Feature, type FeatureKind, type Session, type StreamEvent } from "./api";
 import { AsOfControl } from "./asof";
+import { LivePicture } from "./cop";
 import { DetailsPanel, type Directory } from "./details";
 import { byId, clear, h, svg } from "./dom";
 import { ForceGenUI } from "./forcegen";
@@ -177,6 +178,7 @@ class App {
   private overlay!: MovementOverlay;
   private view: "map" | "movements" | "forcegen" = "map";
   private forcegen: ForceGenUI | null = null;
+  private live!: LivePicture;
 
   constructor(
     private session: Session,
@@ -209,6 +211,7 @@ class App {
 
   private destroy(): void {
     this.stream.stop();
+    this.live.destroy();
     this.movements.destroy();
     this.forcegen?.destroy();
     for (const t of this.timers) window.clearInterval(t);
@@ -219,6 +222,7 @@ class App {
 
   private onKey = (e: KeyboardEvent) => {
     if (e.key !== "Escape") return;
+    if (this.live.escape()) return;
     if (this.details.id) this.select(null);
     else if (this.view === "movements" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement))
       this.movements.escape();
@@ -337,6 +341,22 @@ class App {
       this.forcegen = new ForceGenUI(s, this.dir);
       root.querySelector(".workspace")?.append(this.forcegen.el);
     }
+    this.live = new LivePicture({
+      session: s,
+      dir: this.dir,
+      mm: this.map,
+      layersPanel: layers,
+      stageBody,
+      closeFeatureDetails: () => {
+        if (this.details.id) this.select(null);
+      },
+      openMovement: (id) => {
+        this.setView("movements");
+        void this.movements.open(id, "movement");
+      },
+      notice: (text, kind = "info") => this.showNotice(text, kind, kind === "info" ? 6000 : 0),
+      checkSession: () => this.checkSession(),
+    });
     this.setView("map");
     this.stream = new LiveStream(
       (t, ev) => this.onStream(t, ev as StreamEvent),
@@ -398,6 +418,7 @@ class App {
     el.className = `live-status s-${live ? "live" : "reconnecting"}`;
     el.title = live ? "Live stream connected: changes appear as they happen" : "Live stream interrupted: reconnecting, missed changes will be replayed";
     el.parentElement?.classList.toggle("is-live", live);
+    this.live.setEventsState(st);
   }
 
   private showNotice(text: string, kind: "error" | "info" = "error", clearAfter = 0): void {
@@ -439,6 +460,7 @@ class App {
       b.setAttribute("aria-selected", String(on));
     }
     this.movements.setActive(v === "movements");
+    this.live?.setView(v);
     this.forcegen?.setActive(v === "forcegen");
     // The side panel changes width: keep the picture steady.
     if (snap) this.map.restoreView(snap);
@@ -525,8 +547,13 @@ class App {
     if (type === "stream.reset") {
       // The server could not replay everything missed while disconnected.
       void this.load();
+      this.live.reload();
       this.movements.reload();
       this.forcegen?.reload();
+      return;
+    }
+    if (type.startsWith("alert.")) {
+      this.live.onAlertEvent(type, ev as StreamEvent<unknown>);
       return;
     }
     if (type.startsWith("fg_")) {
@@ -609,6 +636,7 @@ class App {
       window.setTimeout(() => this.showNotice(""), 4000);
       return;
     }
+    this.live.closePanel();
     this.map.select(id);
     const opening = !this.details.id;
     this.details.show(f, true);

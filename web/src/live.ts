@@ -26,6 +26,7 @@ const FORCEGEN_EVENTS = ["fg_requirement", "fg_pledge", "fg_pledge_caveats", "fg
 ]);
 const OTHER_EVENTS = [
   "stream.reset",
+  "alert.created", "alert.acknowledged", "alert.escalated", "alert.withdrawn",
   "party.created", "party.updated", "party.deleted",
   "group.created", "group.updated", "group.deleted",
   "user.created", "user.updated", "user.deleted",

@@ -41,7 +41,7 @@ func loadLiveConvoys(ctx context.Context, svc *concord.Service, log *slog.Logger
 			Depart: now.Add(-30 * time.Minute), Arrive: now.Add(6 * time.Hour), Personnel: 9, Marking: mk("WFP", "ALL"),
 			Vehicles: []concord.Vehicle{{Plate: "WFP-101", Type: "truck", Tracker: "SIM-WFP-101"}, {Plate: "WFP-102", Type: "truck", Tracker: "SIM-WFP-102"}},
 			Notes:    "Coastal road run to the Gaza City sub-office (exercise, on the road now)."}},
-		{"UNICEF", concord.Movement{Purpose: concord.PurposeNonFood, Route: route([2]float64{31.378, 0.30}, [2]float64{31.395, 0.33}, [2]float64{31.415, 0.36}, [2]float64{31.44, 0.38}),
+		{"UNICEF", concord.Movement{Purpose: concord.PurposeNonFood, Route: route([2]float64{31.378, 0.24}, [2]float64{31.395, 0.26}, [2]float64{31.415, 0.27}, [2]float64{31.44, 0.28}),
 			Depart: now.Add(-20 * time.Minute), Arrive: now.Add(5 * time.Hour), Personnel: 4, Marking: mk("UNICEF", "ALL"),
 			Vehicles: []concord.Vehicle{{Plate: "UNICEF-7", Type: "truck", Tracker: "SIM-UNICEF-7"}},
 			Notes:    "WASH supplies, Khan Yunis to Nuseirat (exercise, on the road now)."}},
@@ -213,13 +213,16 @@ func (s *TrackSimulator) Setup(ctx context.Context) error {
 	return nil
 }
 
-// loopIn returns a closed path through n random points of poly.
+// loopIn returns a closed path through n random points of poly, each at
+// least about 1.5 km west of its eastern edge: sectors end at the control
+// line, whose marked and observed versions stray west of the declared one,
+// and a patrol is meant to stay on its side.
 func (s *TrackSimulator) loopIn(poly orb.Polygon, n int) orb.LineString {
 	b := poly.Bound()
 	var pts orb.LineString
 	for tries := 0; len(pts) < n && tries < 1000; tries++ {
 		p := orb.Point{b.Min[0] + s.rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + s.rng.Float64()*(b.Max[1]-b.Min[1])}
-		if planar.PolygonContains(poly, p) {
+		if planar.PolygonContains(poly, p) && planar.PolygonContains(poly, orb.Point{p[0] + 0.016, p[1]}) {
 			pts = append(pts, p)
 		}
 	}

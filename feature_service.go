@@ -100,9 +100,7 @@ func (s *Service) CreateFeature(ctx context.Context, v Viewer, in FeatureInput) 
 		return Feature{}, err
 	}
 	s.index.put(entryOf(&f), false)
-	if s.opts.Deconflicter != nil {
-		s.opts.Deconflicter.PutFeature(f)
-	}
+	s.featureCommitted(f)
 	s.Committed()
 	return f, nil
 }
@@ -144,9 +142,7 @@ func (s *Service) UpdateFeature(ctx context.Context, v Viewer, id string, in Fea
 		return Feature{}, err
 	}
 	s.index.put(entryOf(&f), false)
-	if s.opts.Deconflicter != nil {
-		s.opts.Deconflicter.PutFeature(f)
-	}
+	s.featureCommitted(f)
 	s.Committed()
 	return f, nil
 }
@@ -179,9 +175,7 @@ func (s *Service) DeleteFeature(ctx context.Context, v Viewer, id string, versio
 		return err
 	}
 	s.index.put(entryOf(&f), true)
-	if s.opts.Deconflicter != nil {
-		s.opts.Deconflicter.PutFeature(f)
-	}
+	s.featureCommitted(f)
 	s.Committed()
 	return nil
 }
@@ -331,4 +325,20 @@ func changedKeys(prev, cur map[string]json.RawMessage) []string {
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// OnFeature registers fn to see every feature this instance commits, right
+// after the commit (engines that must not lag the map, such as the
+// geofencer); other instances' changes reach them through the bus. Call it
+// while wiring, before serving.
+func (s *Service) OnFeature(fn func(Feature)) { s.featureSinks = append(s.featureSinks, fn) }
+
+// featureCommitted hands a committed feature to the engines.
+func (s *Service) featureCommitted(f Feature) {
+	if s.opts.Deconflicter != nil {
+		s.opts.Deconflicter.PutFeature(f)
+	}
+	for _, fn := range s.featureSinks {
+		fn(f)
+	}
 }

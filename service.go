@@ -22,6 +22,8 @@ type Service struct {
 	index       *featureIndex
 	opts        ServiceOptions
 	disclosures chan Disclosure
+	// featureSinks see every feature committed here (OnFeature).
+	featureSinks []func(Feature)
 	// clock is opts.Now, replaceable while the service runs (tests).
 	clock atomic.Pointer[func() time.Time]
 }

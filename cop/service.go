@@ -92,6 +92,9 @@ func New(core *concord.Service, opts Options) *Service {
 	s := &Service{core: core, store: core.Store(), opts: opts, log: opts.Log,
 		tracks: newTrackMap(), trackers: map[string]string{}, movementVersions: map[string]int{}, watchers: map[*Watcher]struct{}{}}
 	s.fence = newGeofencer(s, opts.Geofence)
+	// Zones written here count from the next report on, not from when
+	// their event comes back from the bus.
+	core.OnFeature(func(f concord.Feature) { s.fence.putFeature(&f) })
 	return s
 }
 

@@ -210,7 +210,10 @@ func runTAKStep(ctx context.Context, devs, idle []*loadDevice, rate float64, war
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := d.pace(ctx, start, to, from, rate); err != nil {
+			// Devices are spread evenly over the interval, as real ones
+			// are, not all due at the same instant.
+			phase := time.Duration(float64(time.Second) / rate * float64(d.id) / float64(len(devs)))
+			if err := d.pace(ctx, start.Add(phase), to, from, rate); err != nil {
 				sendErr.Store(err)
 			}
 		}()

@@ -120,6 +120,50 @@ var dwellPairs = [][2]Stage{
 	{ArrivedAtCrossing, Inspected}, {Inspected, Offloaded}, {Offloaded, Collected}, {Collected, InTransit}, {InTransit, Delivered},
 }
 
+// dwellIndex is dwellPairs by index in Stages.
+var dwellIndex = func() [][2]int {
+	out := make([][2]int, len(dwellPairs))
+	for i, p := range dwellPairs {
+		out[i] = [2]int{stageIndex(p[0]), stageIndex(p[1])}
+	}
+	return out
+}()
+
+// stageIndex is a stage's index in Stages, or -1.
+func stageIndex(s Stage) int {
+	switch s {
+	case Registered:
+		return 0
+	case SubmittedForClearance:
+		return 1
+	case Cleared:
+		return 2
+	case Rejected:
+		return 3
+	case Dispatched:
+		return 4
+	case ArrivedAtCrossing:
+		return 5
+	case Inspected:
+		return 6
+	case Offloaded:
+		return 7
+	case Collected:
+		return 8
+	case InTransit:
+		return 9
+	case Delivered:
+		return 10
+	case Intercepted:
+		return 11
+	case Returned:
+		return 12
+	case Cancelled:
+		return 13
+	}
+	return -1
+}
+
 // Compute computes the KPIs of the items the filter selects. The caller
 // passes only the items the viewer may see: aggregates are computed per
 // viewer and so never count a record the viewer could not read.
@@ -141,22 +185,66 @@ func Compute(items []Item, f Filter) KPIs {
 	reasons, itemsRejected, intercepts := map[string]int{}, map[string]int{}, map[string]int{}
 	dwell := make([][]float64, len(dwellPairs))
 	var ages []float64
+	awaiting := func(ct *CrossingTotal, rest Qty, firstOff time.Time) {
+		if rest.Trucks > 1e-9 || rest.Tonnes > 1e-9 || rest.Litres > 1e-9 || rest.Pallets > 1e-9 {
+			k.Awaiting.Consignments++
+			k.Awaiting.Qty = k.Awaiting.Qty.add(rest)
+			ages = append(ages, at.Sub(firstOff).Hours())
+			ct.Awaiting++
+		}
+	}
+	crossing := func(id string) *CrossingTotal {
+		ct := crossings[id]
+		if ct == nil {
+			ct = &CrossingTotal{Crossing: id}
+			crossings[id] = ct
+		}
+		return ct
+	}
 	for _, it := range items {
-		if !f.Match(it.Consignment) {
+		evs := it.Events
+		// Events are in time order: a consignment whose first event is at
+		// or after the range's end counts nowhere (at is never after to).
+		if len(evs) == 0 || !evs[0].At.Before(to) || !f.Match(it.Consignment) {
 			continue
 		}
-		ct := crossings[it.Crossing]
-		if ct == nil {
-			ct = &CrossingTotal{Crossing: it.Crossing}
-			crossings[it.Crossing] = ct
+		// One whose last event is before the range counts only in what
+		// still awaits collection.
+		if evs[len(evs)-1].At.Before(from) {
+			var offloaded, collected, returnedOff Qty
+			var firstOff time.Time
+			for i := range evs {
+				e := &evs[i]
+				switch {
+				case e.Stage == Offloaded:
+					offloaded = offloaded.add(e.Qty)
+					if firstOff.IsZero() {
+						firstOff = e.At
+					}
+				case e.Stage == Collected:
+					collected = collected.add(e.Qty)
+				case e.Stage == Returned && e.From == Offloaded:
+					returnedOff = returnedOff.add(e.Qty)
+				}
+			}
+			if !offloaded.zero() {
+				awaiting(crossing(it.Crossing), offloaded.sub(collected).sub(returnedOff), firstOff)
+			}
+			continue
 		}
+		ct := crossing(it.Crossing)
 		active := false
 		var offloaded, collected, returnedOff Qty
 		var firstOff time.Time
-		first := map[Stage]time.Time{}
-		for _, e := range it.Events {
-			if _, ok := first[e.Stage]; !ok {
-				first[e.Stage] = e.At
+		// first is when each stage (by its index in Stages) was first
+		// reached.
+		var first [14]time.Time
+		var reached uint16
+		for i := range evs {
+			e := &evs[i]
+			if si := stageIndex(e.Stage); si >= 0 && reached&(1<<si) == 0 {
+				reached |= 1 << si
+				first[si] = e.At
 			}
 			if e.At.Before(at) {
 				switch {
@@ -207,19 +295,16 @@ func Compute(items []Item, f Filter) KPIs {
 		if active {
 			k.Consignments++
 		}
-		for i, p := range dwellPairs {
-			a, okA := first[p[0]]
-			b, okB := first[p[1]]
-			if okA && okB && !b.Before(from) && b.Before(to) && !b.Before(a) {
+		for i, p := range dwellIndex {
+			if reached&(1<<p[0]) == 0 || reached&(1<<p[1]) == 0 {
+				continue
+			}
+			a, b := first[p[0]], first[p[1]]
+			if !b.Before(from) && b.Before(to) && !b.Before(a) {
 				dwell[i] = append(dwell[i], b.Sub(a).Hours())
 			}
 		}
-		if rest := offloaded.sub(collected).sub(returnedOff); rest.Trucks > 1e-9 || rest.Tonnes > 1e-9 || rest.Litres > 1e-9 || rest.Pallets > 1e-9 {
-			k.Awaiting.Consignments++
-			k.Awaiting.Qty = k.Awaiting.Qty.add(rest)
-			ages = append(ages, at.Sub(firstOff).Hours())
-			ct.Awaiting++
-		}
+		awaiting(ct, offloaded.sub(collected).sub(returnedOff), firstOff)
 	}
 	for i := range k.Days {
 		d := &k.Days[i]

@@ -39,6 +39,37 @@ var rejectionReasons = []struct{ reason, item string }{
 	{"item not on the approved list", "tent poles (metal)"}, {"consignee not registered", ""},
 }
 
+// crossingPlan is how the exercise's crossings work: their share of the
+// trucks, hours, capacity, inspection mode and closures (day ranges before
+// today, with reasons).
+type crossingPlan struct {
+	name     string
+	share    float64
+	hours    string
+	capacity float64
+	mode     string
+	closed   [][2]int
+	reasons  []string
+}
+
+var crossingPlans = []crossingPlan{
+	{"Kerem Shalom crossing", 0.62, "08:00–17:00 Sun–Thu, 08:00–13:00 Fri", 450, "on_site", [][2]int{{-42, -41}, {-16, -15}}, []string{"closed for a religious holiday", "closed after a security incident at the gate"}},
+	{"Zikim crossing", 0.18, "09:00–15:00 daily", 120, "remote_scan", [][2]int{{-55, -46}}, []string{"closed after protests at the crossing"}},
+	{"Kissufim crossing", 0.14, "08:00–14:00 Sun–Thu", 100, "back_to_back", [][2]int{{-30, -27}}, []string{"closed: road damage on the approach"}},
+	{"Erez / Beit Hanoun crossing", 0.06, "10:00–14:00 Sun–Thu", 60, "on_site", [][2]int{{-60, -52}, {-10, -8}}, []string{"not yet reopened for goods", "closed: no escort available"}},
+}
+
+// closedOn reports whether the crossing is closed on day d of a history of
+// days days.
+func (c crossingPlan) closedOn(d, days int) bool {
+	for _, r := range c.closed {
+		if d-days >= r[0] && d-days < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // loadAid generates the pipeline's last days (60 in the demo), deterministically for a
 // seed: consignments through Kerem Shalom, Zikim, Kissufim and Erez, each
 // cleared (or rejected), dispatched, inspected, offloaded, collected over
@@ -46,44 +77,16 @@ var rejectionReasons = []struct{ reason, item string }{
 // now and then with reasons. Then it seeds what is under way right now.
 func loadAid(ctx context.Context, svc *concord.Service, seed int64, days int) error {
 	p := pipeline.New(svc, pipeline.Options{})
-	rng := rand.New(rand.NewPCG(uint64(seed), 0xa1d))
 	sys := concord.SystemViewer("CMCC", "demo-loader")
-	page, err := svc.ListFeatures(ctx, sys, concord.FeatureQuery{Kinds: []concord.FeatureKind{concord.FeatureSite}, Limit: 1000})
+	sites, err := siteNames(ctx, svc)
 	if err != nil {
 		return err
-	}
-	sites := map[string]concord.Feature{}
-	for _, f := range page.Features {
-		sites[f.Name] = f
 	}
 	now := svc.Now().UTC()
 	today := now.Truncate(24 * time.Hour)
 	start := today.AddDate(0, 0, -days)
-	type crossing struct {
-		name     string
-		share    float64
-		hours    string
-		capacity float64
-		mode     string
-		closed   [][2]int // closed day ranges, in days before today
-		reasons  []string
-	}
-	crossings := []crossing{
-		{"Kerem Shalom crossing", 0.62, "08:00–17:00 Sun–Thu, 08:00–13:00 Fri", 450, "on_site", [][2]int{{-42, -41}, {-16, -15}}, []string{"closed for a religious holiday", "closed after a security incident at the gate"}},
-		{"Zikim crossing", 0.18, "09:00–15:00 daily", 120, "remote_scan", [][2]int{{-55, -46}}, []string{"closed after protests at the crossing"}},
-		{"Kissufim crossing", 0.14, "08:00–14:00 Sun–Thu", 100, "back_to_back", [][2]int{{-30, -27}}, []string{"closed: road damage on the approach"}},
-		{"Erez / Beit Hanoun crossing", 0.06, "10:00–14:00 Sun–Thu", 60, "on_site", [][2]int{{-60, -52}, {-10, -8}}, []string{"not yet reopened for goods", "closed: no escort available"}},
-	}
-	closedOn := func(c crossing, d int) bool {
-		for _, r := range c.closed {
-			if d-days >= r[0] && d-days < r[1] {
-				return true
-			}
-		}
-		return false
-	}
 	// Crossing status history, in time order.
-	for _, c := range crossings {
+	for _, c := range crossingPlans {
 		f, ok := sites[c.name]
 		if !ok {
 			return fmt.Errorf("demo crossing %q is missing", c.name)
@@ -110,7 +113,80 @@ func loadAid(ctx context.Context, svc *concord.Service, seed int64, days int) er
 			}
 		}
 	}
+	seeds, err := GenerateAid(AidWorkload{Seed: seed, Days: days}, sites, now)
+	if err != nil {
+		return err
+	}
+	return p.Bulk(ctx, sys, seeds)
+}
 
+// siteNames returns the scenario's sites by name.
+func siteNames(ctx context.Context, svc *concord.Service) (map[string]concord.Feature, error) {
+	page, err := svc.ListFeatures(ctx, concord.SystemViewer("CMCC", "demo-loader"), concord.FeatureQuery{Kinds: []concord.FeatureKind{concord.FeatureSite}, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	sites := map[string]concord.Feature{}
+	for _, f := range page.Features {
+		sites[f.Name] = f
+	}
+	return sites, nil
+}
+
+// SiteNames returns the scenario's sites by name, for GenerateAid.
+func SiteNames(ctx context.Context, svc *concord.Service) (map[string]concord.Feature, error) {
+	return siteNames(ctx, svc)
+}
+
+// AidWorkload sizes generated aid pipeline history.
+type AidWorkload struct {
+	Seed int64
+	// Days is how many days before today the history covers.
+	Days int
+	// Consignments, when set, scales the daily flow so that about this
+	// many consignments are generated (the benchmark's volume); zero
+	// keeps the exercise's flow of about 600 trucks a day.
+	Consignments int
+}
+
+// meanTrucksPerConsignment is the mean size GenerateAid draws (8 to 25
+// trucks), for scaling the flow to a number of consignments.
+const meanTrucksPerConsignment = 16.5
+
+// GenerateAid generates consignments with their histories up to now,
+// deterministically for the workload: the exercise's organisations
+// sending through its crossings (sites by name, as SiteNames returns
+// them), ramping up around the 600-truck target with weekly and random
+// swings, skipping the days a crossing is closed.
+func GenerateAid(w AidWorkload, sites map[string]concord.Feature, now time.Time) ([]pipeline.Seed, error) {
+	rng := rand.New(rand.NewPCG(uint64(w.Seed), 0xa1d))
+	days := w.Days
+	today := now.UTC().Truncate(24 * time.Hour)
+	start := today.AddDate(0, 0, -days)
+	dailyMean := func(d int) float64 { return 420 + 180*float64(d)/60 + 60*math.Sin(float64(d)/3) }
+	scale := 1.0
+	if w.Consignments > 0 {
+		var expected float64
+		for d := 0; d < days; d++ {
+			m := dailyMean(d)
+			if start.AddDate(0, 0, d).Weekday() == time.Saturday {
+				m *= 0.3
+			}
+			for _, c := range crossingPlans {
+				if !c.closedOn(d, days) {
+					expected += m * c.share / meanTrucksPerConsignment
+				}
+			}
+		}
+		if expected > 0 {
+			scale = float64(w.Consignments) / expected
+		}
+	}
+	for _, c := range crossingPlans {
+		if _, ok := sites[c.name]; !ok {
+			return nil, fmt.Errorf("demo crossing %q is missing", c.name)
+		}
+	}
 	hour := func(t time.Time, lo, hi float64) time.Time {
 		return t.Add(time.Duration((lo + rng.Float64()*(hi-lo)) * float64(time.Hour)))
 	}
@@ -120,12 +196,12 @@ func loadAid(ctx context.Context, svc *concord.Service, seed int64, days int) er
 		day := start.AddDate(0, 0, d)
 		// Entries ramp up over the period, with weekly and random swings
 		// around the 600-truck target.
-		total := 420 + 180*float64(d)/60 + 60*math.Sin(float64(d)/3) + rng.NormFloat64()*60
+		total := (dailyMean(d) + rng.NormFloat64()*60) * scale
 		if day.Weekday() == time.Saturday {
 			total *= 0.3
 		}
-		for _, c := range crossings {
-			if closedOn(c, d) {
+		for _, c := range crossingPlans {
+			if c.closedOn(d, days) {
 				continue
 			}
 			f := sites[c.name]
@@ -143,7 +219,7 @@ func loadAid(ctx context.Context, svc *concord.Service, seed int64, days int) er
 			}
 		}
 	}
-	return p.Bulk(ctx, sys, seeds)
+	return seeds, nil
 }
 
 // pick draws an index with the given weights.

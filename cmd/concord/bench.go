@@ -35,6 +35,7 @@ var benchmarks = map[string]func(ctx context.Context, args []string, stdout, std
 	"deconflict": benchDeconflict,
 	"tak":        benchTAK,
 	"geofence":   benchGeofence,
+	"aid":        benchAid,
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,8 +50,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return benchmarks[args[0]](ctx, args[1:], stdout, stderr)
 }
 
-// benchSystem boots a throwaway Concord for a benchmark.
-func benchSystem(ctx context.Context, stderr io.Writer, keep bool) (*Main, func(), error) {
+// benchSystem boots a throwaway Concord for a benchmark; opts adjust it
+// before it opens.
+func benchSystem(ctx context.Context, stderr io.Writer, keep bool, opts ...func(*Main)) (*Main, func(), error) {
 	dir, err := os.MkdirTemp("", "concord-bench")
 	if err != nil {
 		return nil, nil, err
@@ -61,6 +63,9 @@ func benchSystem(ctx context.Context, stderr io.Writer, keep bool) (*Main, func(
 	m.Config.MaxBodyBytes = 8 << 20
 	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m.Demo, m.Simulate = true, false
+	for _, o := range opts {
+		o(m)
+	}
 	if err := m.Open(ctx); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

@@ -31,6 +31,15 @@ const (
 var Stages = []Stage{Registered, SubmittedForClearance, Cleared, Rejected, Dispatched, ArrivedAtCrossing, Inspected,
 	Offloaded, Collected, InTransit, Delivered, Intercepted, Returned, Cancelled}
 
+// Canonical returns the package's own copy of a known stage's name (so
+// that an index of many events shares one string per stage), or s.
+func Canonical(s Stage) Stage {
+	if i := stageIndex(s); i >= 0 {
+		return Stages[i]
+	}
+	return s
+}
+
 // Category is a consignment's cluster category.
 type Category string
 

@@ -10,29 +10,49 @@ import (
 	"github.com/concord-mission/concord/aid"
 )
 
-// entry is one consignment as the index holds it.
+// entry is one consignment as the index holds it. Entries are never
+// changed once in the index: a write replaces the entry.
 type entry struct {
+	// doc.Events holds every event once: the effective ones in time order,
+	// then the superseded ones (eff is its first part), so that the
+	// largest part of a consignment is not kept twice.
 	doc     Doc
 	eff     []aid.Event // effective events in time order
 	status  aid.Stage
 	marking concord.Marking
-	mkey    string // marking key, for per-request visibility caches
+	mark    int // the marking's number in the index, for visibility caches
 	version int
 	created time.Time
 	updated time.Time
 }
 
+// newEntry makes an entry of a consignment and its built timeline.
+func newEntry(c aid.Consignment, tl *aid.Timeline, m concord.Marking, version int, created, updated time.Time) *entry {
+	all := make([]aid.Event, 0, len(tl.Events)+len(tl.Superseded))
+	all = append(append(all, tl.Events...), tl.Superseded...)
+	return &entry{doc: Doc{Consignment: c, Events: all}, eff: all[:len(tl.Events):len(tl.Events)], status: tl.Status(), marking: m,
+		version: version, created: created, updated: updated}
+}
+
+// slot holds the current entry of one consignment.
+type slot struct{ e *entry }
+
 // index holds every consignment in memory for lists and KPIs; the store
 // stays the system of record. Local writes and bus events keep it current.
 type index struct {
 	mu     sync.RWMutex
-	byID   map[string]*entry
+	byID   map[string]*slot
 	byExt  map[string]string // external key → id
-	ids    []string
+	slots  []*slot           // ordered by id when sorted
 	sorted bool
+	// marks numbers the distinct markings, so that a request decides
+	// visibility once per marking and looks it up by number.
+	marks map[string]int
 }
 
-func newIndex() *index { return &index{byID: map[string]*entry{}, byExt: map[string]string{}} }
+func newIndex() *index {
+	return &index{byID: map[string]*slot{}, byExt: map[string]string{}, marks: map[string]int{}}
+}
 
 func markingKey(m concord.Marking) string {
 	return m.Owner + "|" + strings.Join(m.Rel, ",") + "|" + strings.Join(m.Caveats, ",")
@@ -43,22 +63,26 @@ func markingKey(m concord.Marking) string {
 func (x *index) put(e *entry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.putLocked(e)
-}
-
-func (x *index) putLocked(e *entry) {
-	old, ok := x.byID[e.doc.ID]
-	if ok && old.version >= e.version {
+	sl, ok := x.byID[e.doc.ID]
+	if ok && sl.e.version >= e.version {
 		return
 	}
 	if !ok {
-		x.ids = append(x.ids, e.doc.ID)
+		sl = &slot{}
+		x.byID[e.doc.ID] = sl
+		x.slots = append(x.slots, sl)
 		x.sorted = false
-	} else if k := old.doc.externalKey(); k != "" {
+	} else if k := sl.e.doc.externalKey(); k != "" {
 		delete(x.byExt, k)
 	}
-	e.mkey = markingKey(e.marking)
-	x.byID[e.doc.ID] = e
+	key := markingKey(e.marking)
+	n, ok := x.marks[key]
+	if !ok {
+		n = len(x.marks)
+		x.marks[key] = n
+	}
+	e.mark = n
+	sl.e = e
 	if k := e.doc.externalKey(); k != "" {
 		x.byExt[k] = e.doc.ID
 	}
@@ -67,14 +91,17 @@ func (x *index) putLocked(e *entry) {
 func (x *index) get(id string) *entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.byID[id]
+	if sl := x.byID[id]; sl != nil {
+		return sl.e
+	}
+	return nil
 }
 
 func (x *index) byExternal(key string) *entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if id, ok := x.byExt[key]; ok {
-		return x.byID[id]
+		return x.byID[id].e
 	}
 	return nil
 }
@@ -89,14 +116,14 @@ func (x *index) len() int {
 func (x *index) each(fn func(*entry) bool) {
 	x.mu.Lock()
 	if !x.sorted {
-		slices.Sort(x.ids)
+		slices.SortFunc(x.slots, func(a, b *slot) int { return strings.Compare(a.e.doc.ID, b.e.doc.ID) })
 		x.sorted = true
 	}
 	x.mu.Unlock()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for i := len(x.ids) - 1; i >= 0; i-- {
-		if !fn(x.byID[x.ids[i]]) {
+	for i := len(x.slots) - 1; i >= 0; i-- {
+		if !fn(x.slots[i].e) {
 			return
 		}
 	}
@@ -106,21 +133,30 @@ func (x *index) each(fn func(*entry) bool) {
 type visibility struct {
 	d     *concord.Directory
 	v     concord.Viewer
-	cache map[string]bool
+	cache []int8 // by marking number: 0 not decided, 1 visible, -1 not
 }
 
 func (s *Service) visibility(v concord.Viewer) *visibility {
-	return &visibility{d: s.core.Access().Directory(), v: v, cache: map[string]bool{}}
+	return &visibility{d: s.core.Access().Directory(), v: v}
 }
 
 func (vis *visibility) sees(e *entry) bool {
 	if vis.v.IsSystem() {
 		return true
 	}
-	ok, hit := vis.cache[e.mkey]
-	if !hit {
-		ok = vis.d.CanSee(vis.v.Party, e.marking)
-		vis.cache[e.mkey] = ok
+	if e.mark >= len(vis.cache) {
+		vis.cache = append(vis.cache, make([]int8, e.mark+1-len(vis.cache))...)
+	}
+	switch vis.cache[e.mark] {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	ok := vis.d.CanSee(vis.v.Party, e.marking)
+	vis.cache[e.mark] = -1
+	if ok {
+		vis.cache[e.mark] = 1
 	}
 	return ok
 }

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -82,26 +84,50 @@ func New(core *concord.Service, opts Options) *Service {
 // Target returns the daily truck target.
 func (s *Service) Target() float64 { return s.opts.TargetTrucks }
 
-// Load reads every consignment from the store into the index.
+// Load reads every consignment from the store into the index, decoding
+// pages on every core while the next page is read.
 func (s *Service) Load(ctx context.Context) error {
-	after := ""
-	for {
-		rs, err := s.store.Records(ctx, concord.RecordQuery{Kind: KindConsignment, After: after, Limit: 10000})
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			e, err := entryOf(r)
+	pages := make(chan []concord.Record, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rs := range pages {
+				for _, r := range rs {
+					e, err := entryOf(r)
+					if err != nil {
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						mu.Unlock()
+						break
+					}
+					s.idx.put(e)
+				}
+			}
+		}()
+	}
+	err := func() error {
+		defer close(pages)
+		after := ""
+		for {
+			rs, err := s.store.Records(ctx, concord.RecordQuery{Kind: KindConsignment, After: after, Limit: 2000})
 			if err != nil {
 				return err
 			}
-			s.idx.put(e)
+			if len(rs) > 0 {
+				pages <- rs
+			}
+			if len(rs) < 2000 {
+				return nil
+			}
+			after = rs[len(rs)-1].ID
 		}
-		if len(rs) < 10000 {
-			return nil
-		}
-		after = rs[len(rs)-1].ID
-	}
+	}()
+	wg.Wait()
+	return cmp.Or(err, firstErr)
 }
 
 // Len returns how many consignments the index holds.
@@ -112,11 +138,36 @@ func entryOf(r concord.Record) (*entry, error) {
 	if err := json.Unmarshal(r.Data, &d); err != nil {
 		return nil, fmt.Errorf("consignment %s: %w", r.ID, err)
 	}
+	// Share the strings every event repeats.
+	for i := range d.Events {
+		e := &d.Events[i]
+		e.Consignment, e.Stage, e.From = d.ID, aid.Canonical(e.Stage), aid.Canonical(e.From)
+		e.Party, e.Actor = intern(e.Party), intern(e.Actor)
+	}
 	tl, err := aid.Build(d.Events)
 	if err != nil {
 		return nil, fmt.Errorf("consignment %s: stored timeline: %w", r.ID, err)
 	}
-	return &entry{doc: d, eff: tl.Events, status: tl.Status(), marking: r.Marking, version: r.Version, created: r.CreatedAt, updated: r.UpdatedAt}, nil
+	return newEntry(d.Consignment, tl, r.Marking, r.Version, r.CreatedAt, r.UpdatedAt), nil
+}
+
+// interned holds the party codes and usernames events repeat.
+var interned = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// intern returns a shared copy of s (up to 100,000 distinct strings).
+func intern(s string) string {
+	interned.Lock()
+	defer interned.Unlock()
+	if c, ok := interned.m[s]; ok {
+		return c
+	}
+	if len(interned.m) < 100000 {
+		interned.m[s] = s
+	}
+	return s
 }
 
 // Apply brings an event from the bus (this instance's or another's) into
@@ -463,8 +514,7 @@ func (s *Service) prepare(v concord.Viewer, in CreateInput, r *refs, now time.Ti
 		c.Lines = []aid.Line{}
 	}
 	reg := aid.Event{ID: eventID(c.ID, aid.Registered, at, aid.Qty{}, ""), Consignment: c.ID, Stage: aid.Registered, At: at.UTC(), Party: v.Party, Actor: v.Username}
-	e := &entry{doc: Doc{Consignment: c, Events: []aid.Event{reg}}, eff: []aid.Event{reg}, status: aid.Registered, marking: nm, version: 1, created: now, updated: now}
-	return e, nil
+	return newEntry(c, &aid.Timeline{Events: []aid.Event{reg}}, nm, 1, now, now), nil
 }
 
 func uniq(ss ...string) []string {
@@ -660,7 +710,7 @@ func (s *Service) stage(v concord.Viewer, e *entry, evs []aid.Event, r *refs, no
 	if err != nil {
 		return nil, nil, concord.WrapError(concord.Invalid, err, "illegal timeline")
 	}
-	return &entry{doc: doc, eff: tl.Events, status: tl.Status(), marking: e.marking, version: e.version + 1, created: e.created, updated: now}, added, nil
+	return newEntry(doc.Consignment, tl, e.marking, e.version+1, e.created, now), added, nil
 }
 
 // Append records stage events on a consignment.

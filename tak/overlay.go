@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -20,9 +21,55 @@ import (
 // sight of one is told to delete it.
 type overlays struct {
 	s *Server
+
+	// cache keeps the overlay messages devices were sent on connecting,
+	// by uid and version, so that a thousand devices connecting together
+	// share one message (encoded once per format) instead of building a
+	// thousand copies of every shape.
+	mu    sync.Mutex
+	cache map[string]cachedOverlay
 }
 
-func newOverlays(s *Server) *overlays { return &overlays{s: s} }
+// cachedOverlay is an overlay message and when it was built: its time and
+// stale are those of that moment, so it is reused only for a while.
+type cachedOverlay struct {
+	version int
+	built   time.Time
+	msg     *message
+}
+
+// overlayReuse is how long a built overlay message is sent as it is.
+const overlayReuse = time.Minute
+
+func newOverlays(s *Server) *overlays { return &overlays{s: s, cache: map[string]cachedOverlay{}} }
+
+// shared returns the cached message for uid at version, building it with
+// build (nil: nothing to send) when there is none younger than
+// overlayReuse.
+func (o *overlays) shared(uid string, version int, now time.Time, m concord.Marking, build func() *cot.Event) *message {
+	o.mu.Lock()
+	c, ok := o.cache[uid]
+	o.mu.Unlock()
+	if ok && c.version == version && now.Sub(c.built) < overlayReuse && !now.Before(c.built) && c.msg.ev.Stale.After(now) {
+		return c.msg
+	}
+	ev := build()
+	if ev == nil {
+		return nil
+	}
+	msg := newMessage(ev, m, ClassMission, nil)
+	o.mu.Lock()
+	if len(o.cache) > 20000 {
+		for k, c := range o.cache {
+			if now.Sub(c.built) >= overlayReuse {
+				delete(o.cache, k)
+			}
+		}
+	}
+	o.cache[uid] = cachedOverlay{version: version, built: now, msg: msg}
+	o.mu.Unlock()
+	return msg
+}
 
 // overlayKinds are the feature kinds devices receive.
 var overlayKinds = []concord.FeatureKind{concord.FeatureSector, concord.FeatureRestrictedArea, concord.FeatureActivityArea,
@@ -181,8 +228,9 @@ func (o *overlays) catchUp(c *conn) {
 			return
 		}
 		for i := range page.Features {
-			if ev := o.featureEvent(&page.Features[i], now); ev != nil {
-				c.send(newMessage(ev, page.Features[i].Marking, ClassMission, nil))
+			f := &page.Features[i]
+			if msg := o.shared(featureUID(f.ID), f.Version, now, f.Marking, func() *cot.Event { return o.featureEvent(f, now) }); msg != nil {
+				c.send(msg)
 			}
 		}
 		if page.Next == "" {
@@ -198,8 +246,9 @@ func (o *overlays) catchUp(c *conn) {
 			return
 		}
 		for i := range ms {
-			if ev := o.movementEvent(&ms[i], now); ev != nil {
-				c.send(newMessage(ev, ms[i].Marking, ClassMission, nil))
+			m := &ms[i]
+			if msg := o.shared(movementUID(m.ID), m.Version, now, m.Marking, func() *cot.Event { return o.movementEvent(m, now) }); msg != nil {
+				c.send(msg)
 			}
 		}
 		if next == "" {

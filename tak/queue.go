@@ -62,9 +62,22 @@ func (q *queue) take() []*message {
 	out := q.items
 	q.items = q.spare[:0]
 	q.spare = out
-	clear(q.posAt)
+	// After a burst (a catch-up of thousands of tracks), let the large
+	// map and slice go instead of keeping them for every idle device:
+	// maps do not shrink when cleared.
+	if len(q.posAt) > smallQueue {
+		q.posAt = map[string]int{}
+	} else {
+		clear(q.posAt)
+	}
+	if cap(q.items) > 4*smallQueue {
+		q.items = nil
+	}
 	return out
 }
+
+// smallQueue is the backlog up to which a queue keeps its memory for reuse.
+const smallQueue = 256
 
 // close stops the queue and counts what it still held as dropped.
 func (q *queue) close() {

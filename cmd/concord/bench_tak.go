@@ -218,9 +218,10 @@ func runTAKStep(ctx context.Context, devs, idle []*loadDevice, rate float64, war
 			}
 		}()
 	}
+	// CPU is measured over the window only, not the warm-up.
+	time.Sleep(time.Until(from))
 	cpu0, _ := procCPU(serverPID)
 	gen0, _ := procCPU(os.Getpid())
-	time.Sleep(time.Until(from))
 	t0 := time.Now()
 	wg.Wait()
 	cpu1, _ := procCPU(serverPID)

@@ -3,6 +3,8 @@
 import "leaflet/dist/leaflet.css";
 import "./app.css";
 
+import { AidUI } from "./aid";
+import { AidOverlay } from "./aidmap";
 import { ApiError, api, type ClientConfig, type DeconflictInfo, type Feature, type FeatureKind, type Session, type StreamEvent } from "./api";
 import { AsOfControl } from "./asof";
 import { LivePicture } from "./cop";
@@ -176,8 +178,10 @@ class App {
   private noticeTimer = 0;
   private movements!: MovementsUI;
   private overlay!: MovementOverlay;
-  private view: "map" | "movements" | "forcegen" = "map";
+  private view: View = "map";
   private forcegen: ForceGenUI | null = null;
+  private aid!: AidUI;
+  private aidOverlay!: AidOverlay;
   private live!: LivePicture;
 
   constructor(
@@ -214,6 +218,8 @@ class App {
     this.live.destroy();
     this.movements.destroy();
     this.forcegen?.destroy();
+    this.aid.destroy();
+    this.aidOverlay.destroy();
     for (const t of this.timers) window.clearInterval(t);
     document.removeEventListener("keydown", this.onKey);
     this.map.map.remove();
@@ -223,6 +229,10 @@ class App {
   private onKey = (e: KeyboardEvent) => {
     if (e.key !== "Escape") return;
     if (this.live.escape()) return;
+    if (this.view === "aid") {
+      if (!(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement)) this.aid.escape();
+      return;
+    }
     if (this.details.id) this.select(null);
     else if (this.view === "movements" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement))
       this.movements.escape();
@@ -272,6 +282,21 @@ class App {
         "div",
         { class: "layer-row layer-overlay" },
         h("label", { for: "overlay-notified" }, notifiedCb, h("span", { class: "layer-swatch" }, svg(protectedSymbol("other", 16, false))), h("span", { class: "layer-name" }, "Notified sites (protected)")),
+      ),
+    );
+    const aidCb = h("input", { type: "checkbox", id: "overlay-aid", "data-overlay": "aid", checked: true });
+    aidCb.addEventListener("change", () => this.aidOverlay.setVisible(aidCb.checked));
+    layers.append(
+      h(
+        "div",
+        { class: "layer-row layer-overlay" },
+        h(
+          "label",
+          { for: "overlay-aid", title: "Crossings sized by the trucks entered in the last 7 days, red when closed, with the consignments awaiting collection" },
+          aidCb,
+          h("span", { class: "layer-swatch" }, svg(AID_SWATCH)),
+          h("span", { class: "layer-name" }, "Aid pipeline (7 days)"),
+        ),
       ),
     );
     const feedList = h("ol", { id: "live-feed", class: "live-feed", "aria-live": "polite" });
@@ -341,6 +366,14 @@ class App {
       this.forcegen = new ForceGenUI(s, this.dir);
       root.querySelector(".workspace")?.append(this.forcegen.el);
     }
+    this.aid = new AidUI({ session: s, dir: this.dir, siteName: (id) => this.features.get(id)?.properties.name });
+    root.querySelector(".workspace")?.append(this.aid.el);
+    this.aidOverlay = new AidOverlay(this.map);
+    this.aidOverlay.onPick = (id) => {
+      this.setView("aid");
+      this.aid.showCrossing(id);
+    };
+    void this.aidOverlay.load();
     this.live = new LivePicture({
       session: s,
       dir: this.dir,
@@ -432,7 +465,7 @@ class App {
   // ------------------------------------------------------------ views
 
   private viewTabs(): HTMLElement {
-    const tab = (id: string, view: "map" | "movements" | "forcegen", text: string, title: string, extra?: HTMLElement) => {
+    const tab = (id: string, view: View, text: string, title: string, extra?: HTMLElement) => {
       const b = h("button", { id, type: "button", role: "tab", class: "view-tab", "data-view": view, title, "aria-selected": "false" }, text, extra ?? null);
       b.addEventListener("click", () => this.setView(view));
       return b;
@@ -444,16 +477,18 @@ class App {
       tab("nav-map", "map", "Map", "The common operating picture: layers, legend and feature details"),
       tab("nav-movements", "movements", "Movements", "Humanitarian movement notifications, acknowledgements and notified sites", badge),
       ForceGenUI.allowed(this.session.party) ? tab("nav-forcegen", "forcegen", "Force generation", "Requirements per sector, national pledges and caveats, and the assignment") : null,
+      tab("nav-aid", "aid", "Aid pipeline", "Consignments from registration to delivery, crossings and the pipeline's indicators"),
     );
   }
 
-  private setView(v: "map" | "movements" | "forcegen"): void {
+  private setView(v: View): void {
     const changed = this.view !== v;
     const snap = changed ? this.map.snapshotView() : null;
     this.view = v;
     document.body.classList.toggle("view-movements", v === "movements");
     document.body.classList.toggle("view-map", v === "map");
     document.body.classList.toggle("view-forcegen", v === "forcegen");
+    document.body.classList.toggle("view-aid", v === "aid");
     for (const b of document.querySelectorAll<HTMLElement>(".view-tab")) {
       const on = b.dataset.view === v;
       b.classList.toggle("is-on", on);
@@ -462,6 +497,7 @@ class App {
     this.movements.setActive(v === "movements");
     this.live?.setView(v);
     this.forcegen?.setActive(v === "forcegen");
+    this.aid.setActive(v === "aid");
     // The side panel changes width: keep the picture steady.
     if (snap) this.map.restoreView(snap);
   }
@@ -550,10 +586,17 @@ class App {
       this.live.reload();
       this.movements.reload();
       this.forcegen?.reload();
+      this.aid.reload();
+      this.aidOverlay.changed();
       return;
     }
     if (type.startsWith("alert.")) {
       this.live.onAlertEvent(type, ev as StreamEvent<unknown>);
+      return;
+    }
+    if (type.startsWith("consignment.") || type.startsWith("crossing_ops.")) {
+      this.aid.onEvent(type, ev as StreamEvent<unknown>);
+      this.aidOverlay.changed();
       return;
     }
     if (type.startsWith("fg_")) {
@@ -677,6 +720,13 @@ class App {
     showLogin();
   }
 }
+
+type View = "map" | "movements" | "forcegen" | "aid";
+
+/** The aid layer's sample in the layer list: an open crossing's circle and its count. */
+const AID_SWATCH =
+  `<svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true"><circle cx="9" cy="9" r="6" fill="#2e9d57" fill-opacity=".3" stroke="#1b6e3a" stroke-width="1.8"/>` +
+  `<rect x="12" y="0.5" width="9.5" height="8" rx="3" fill="#b85a00"/><text x="16.75" y="6.9" font-size="6.5" font-weight="700" text-anchor="middle" fill="#fff" font-family="sans-serif">3</text></svg>`;
 
 function humanKind(k: string): string {
   return k.replace(/_/g, " ");

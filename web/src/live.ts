@@ -24,6 +24,8 @@ const FORCEGEN_EVENTS = ["fg_requirement", "fg_pledge", "fg_pledge_caveats", "fg
   `${k}.created`,
   `${k}.updated`,
 ]);
+/** Aid pipeline changes: the aid view and its map layer reload on them. */
+const AID_EVENTS = ["consignment.created", "consignment.staged", "crossing_ops.updated"];
 const OTHER_EVENTS = [
   "stream.reset",
   "alert.created", "alert.acknowledged", "alert.escalated", "alert.withdrawn",
@@ -103,6 +105,7 @@ export class LiveStream {
     for (const t of OTHER_EVENTS) es.addEventListener(t, handle(t) as EventListener);
     for (const t of MOVEMENT_EVENTS) es.addEventListener(t, handle(t) as EventListener);
     for (const t of FORCEGEN_EVENTS) es.addEventListener(t, handle(t) as EventListener);
+    for (const t of AID_EVENTS) es.addEventListener(t, handle(t) as EventListener);
   }
 }
 

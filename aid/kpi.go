@@ -12,6 +12,38 @@ import (
 type Item struct {
 	*Consignment
 	Events []Event
+	// Left, when set, is Leftover(Events), kept by the caller with the
+	// events: Compute then counts a consignment wholly before the range
+	// without replaying its events.
+	Left *Left
+}
+
+// Left is what a consignment's events leave offloaded and not yet
+// collected (nor returned), and when it was first offloaded.
+type Left struct {
+	Qty            Qty
+	FirstOffloaded time.Time
+}
+
+// Leftover computes Left for effective events in time order.
+func Leftover(events []Event) Left {
+	var offloaded, collected, returnedOff Qty
+	var firstOff time.Time
+	for i := range events {
+		e := &events[i]
+		switch {
+		case e.Stage == Offloaded:
+			offloaded = offloaded.add(e.Qty)
+			if firstOff.IsZero() {
+				firstOff = e.At
+			}
+		case e.Stage == Collected:
+			collected = collected.add(e.Qty)
+		case e.Stage == Returned && e.From == Offloaded:
+			returnedOff = returnedOff.add(e.Qty)
+		}
+	}
+	return Left{Qty: offloaded.sub(collected).sub(returnedOff), FirstOffloaded: firstOff}
 }
 
 // Filter selects what the KPIs cover. Days are UTC calendar days; the
@@ -211,24 +243,13 @@ func Compute(items []Item, f Filter) KPIs {
 		// One whose last event is before the range counts only in what
 		// still awaits collection.
 		if evs[len(evs)-1].At.Before(from) {
-			var offloaded, collected, returnedOff Qty
-			var firstOff time.Time
-			for i := range evs {
-				e := &evs[i]
-				switch {
-				case e.Stage == Offloaded:
-					offloaded = offloaded.add(e.Qty)
-					if firstOff.IsZero() {
-						firstOff = e.At
-					}
-				case e.Stage == Collected:
-					collected = collected.add(e.Qty)
-				case e.Stage == Returned && e.From == Offloaded:
-					returnedOff = returnedOff.add(e.Qty)
-				}
+			left := it.Left
+			if left == nil {
+				l := Leftover(evs)
+				left = &l
 			}
-			if !offloaded.zero() {
-				awaiting(crossing(it.Crossing), offloaded.sub(collected).sub(returnedOff), firstOff)
+			if !left.FirstOffloaded.IsZero() {
+				awaiting(crossing(it.Crossing), left.Qty, left.FirstOffloaded)
 			}
 			continue
 		}

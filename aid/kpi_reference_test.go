@@ -26,7 +26,12 @@ func TestComputeMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.ID, err)
 		}
-		items = append(items, Item{Consignment: c, Events: tl.Events})
+		it := Item{Consignment: c, Events: tl.Events}
+		if i%2 == 0 { // half with their leftover kept, as the pipeline's index does
+			l := Leftover(tl.Events)
+			it.Left = &l
+		}
+		items = append(items, it)
 	}
 	for i := 0; i < 300; i++ {
 		from := t0.AddDate(0, 0, rng.IntN(70)-5)

@@ -18,6 +18,7 @@ type entry struct {
 	// largest part of a consignment is not kept twice.
 	doc     Doc
 	eff     []aid.Event // effective events in time order
+	left    aid.Left    // what eff leaves awaiting collection, for KPIs
 	status  aid.Stage
 	marking concord.Marking
 	mark    int // the marking's number in the index, for visibility caches
@@ -30,7 +31,8 @@ type entry struct {
 func newEntry(c aid.Consignment, tl *aid.Timeline, m concord.Marking, version int, created, updated time.Time) *entry {
 	all := make([]aid.Event, 0, len(tl.Events)+len(tl.Superseded))
 	all = append(append(all, tl.Events...), tl.Superseded...)
-	return &entry{doc: Doc{Consignment: c, Events: all}, eff: all[:len(tl.Events):len(tl.Events)], status: tl.Status(), marking: m,
+	eff := all[:len(tl.Events):len(tl.Events)]
+	return &entry{doc: Doc{Consignment: c, Events: all}, eff: eff, left: aid.Leftover(eff), status: tl.Status(), marking: m,
 		version: version, created: created, updated: updated}
 }
 

@@ -307,7 +307,7 @@ func (s *Service) KPIs(v concord.Viewer, f aid.Filter) aid.KPIs {
 	var items []aid.Item
 	s.idx.each(func(e *entry) bool {
 		if vis.sees(e) && f.Match(&e.doc.Consignment) {
-			items = append(items, aid.Item{Consignment: &e.doc.Consignment, Events: e.eff})
+			items = append(items, aid.Item{Consignment: &e.doc.Consignment, Events: e.eff, Left: &e.left})
 		}
 		return true
 	})

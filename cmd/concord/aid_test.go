@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/aid"
+	"github.com/concord-mission/concord/demo"
 	"github.com/concord-mission/concord/pipeline"
 )
 
@@ -368,4 +370,50 @@ func TestAidBadInput(t *testing.T) {
 type responseLite struct {
 	code int
 	body []byte
+}
+
+// TestAidSimulator: the demo's aid simulator moves consignments along the
+// pipeline, registers new ones and closes and reopens crossings, each as
+// the party whose step it is (every step passes the pipeline's rules), and
+// the live stream carries it.
+func TestAidSimulator(t *testing.T) {
+	s := start(t, withDemo)
+	ch := s.login("cmcc.watch").stream("")
+	sys := concord.SystemViewer("CMCC", "test")
+	before := map[string]aid.Stage{}
+	for _, c := range listAll(t, s.login("cmcc.watch"), "") {
+		before[c.ID] = c.Status
+	}
+	sim := demo.NewAidSimulator(s.m.Pipeline, 1, s.m.Log)
+	// Steps are drawn at random: take them until each kind has happened
+	// (a few hundred at most).
+	moved, added, toggled := 0, 0, 0
+	for i := 0; i < 400 && (moved < 20 || added == 0 || toggled == 0); i++ {
+		if err := sim.Step(context.Background()); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		moved, added, toggled = 0, 0, 0
+		all, _ := s.m.Pipeline.List(sys, pipeline.ListQuery{Limit: 1000})
+		for _, c := range all {
+			st, ok := before[c.ID]
+			if !ok {
+				added++
+				st = aid.SubmittedForClearance // where the simulator leaves a new one
+			}
+			if st != c.Status {
+				moved++
+			}
+		}
+		crossings, err := s.m.Pipeline.Crossings(context.Background(), sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range crossings {
+			toggled += len(c.History)
+		}
+	}
+	if moved < 20 || added == 0 || toggled == 0 {
+		t.Fatalf("after 400 steps: %d consignments moved on, %d registered, %d crossing changes", moved, added, toggled)
+	}
+	waitEvent(t, ch, 10*time.Second, func(e sseEvent) bool { return e.Data.Kind == pipeline.KindConsignment && e.Name == "consignment.staged" })
 }

@@ -200,6 +200,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			sim.Every = m.SimEvery
 		}
 		m.singleton(runCtx, "demo-simulator", sim.Run)
+		asim := demo.NewAidSimulator(m.Pipeline, m.DemoSeed, m.Log)
+		if m.SimEvery > 0 {
+			asim.Every = m.SimEvery
+		}
+		m.singleton(runCtx, "demo-aid-simulator", asim.Run)
 		tsim := demo.NewTrackSimulator(m.Service, m.COP, m.DemoSeed, m.Log)
 		if m.TrackSimEvery > 0 {
 			tsim.Every = m.TrackSimEvery

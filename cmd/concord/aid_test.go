@@ -415,5 +415,7 @@ func TestAidSimulator(t *testing.T) {
 	if moved < 20 || added == 0 || toggled == 0 {
 		t.Fatalf("after 400 steps: %d consignments moved on, %d registered, %d crossing changes", moved, added, toggled)
 	}
-	waitEvent(t, ch, 10*time.Second, func(e sseEvent) bool { return e.Data.Kind == pipeline.KindConsignment && e.Name == "consignment.staged" })
+	waitEvent(t, ch, 10*time.Second, func(e sseEvent) bool {
+		return e.Data.Kind == pipeline.KindConsignment && e.Name == "consignment.staged"
+	})
 }

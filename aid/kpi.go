@@ -196,18 +196,56 @@ func stageIndex(s Stage) int {
 	return -1
 }
 
+// bounds returns the range's first day, the day after its last, and the
+// moment what awaits collection is taken at (the earlier of that day and
+// Now).
+func (f Filter) bounds() (from, to, at time.Time) {
+	from, to = day(f.From), day(f.To)
+	if !to.After(from) {
+		to = from.AddDate(0, 0, 1)
+	}
+	at = to
+	if !f.Now.IsZero() && f.Now.Before(at) {
+		at = f.Now
+	}
+	return from, to, at
+}
+
+// Touches reports whether a consignment whose effective events run from
+// first to last, leaving left, counts anywhere in the KPIs over f: one
+// that starts after the range does not, nor one that ended before it with
+// nothing awaiting collection. Compute skips the others; a caller may skip
+// them before it builds its items.
+func (f Filter) Touches(first, last time.Time, left Left) bool {
+	from, to, _ := f.bounds()
+	if !first.Before(to) {
+		return false
+	}
+	return !last.Before(from) || left.Awaits()
+}
+
+// Toucher is Touches for many consignments, their times in Unix
+// nanoseconds and whether something awaits collection (Left.Awaits)
+// already known.
+func (f Filter) Toucher() func(first, last int64, awaits bool) bool {
+	from, to, _ := f.bounds()
+	fromNS, toNS := from.UnixNano(), to.UnixNano()
+	return func(first, last int64, awaits bool) bool {
+		return first < toNS && (last >= fromNS || awaits)
+	}
+}
+
+// Awaits reports whether something is left awaiting collection.
+func (l Left) Awaits() bool {
+	q := l.Qty
+	return !l.FirstOffloaded.IsZero() && (q.Trucks > 1e-9 || q.Tonnes > 1e-9 || q.Litres > 1e-9 || q.Pallets > 1e-9)
+}
+
 // Compute computes the KPIs of the items the filter selects. The caller
 // passes only the items the viewer may see: aggregates are computed per
 // viewer and so never count a record the viewer could not read.
 func Compute(items []Item, f Filter) KPIs {
-	from, to := day(f.From), day(f.To)
-	if !to.After(from) {
-		to = from.AddDate(0, 0, 1)
-	}
-	at := to
-	if !f.Now.IsZero() && f.Now.Before(at) {
-		at = f.Now
-	}
+	from, to, at := f.bounds()
 	nDays := int(to.Sub(from).Hours() / 24)
 	k := KPIs{From: from, To: to, TargetTrucks: f.TargetTrucks, Days: make([]Day, nDays)}
 	for i := range k.Days {
@@ -343,7 +381,8 @@ func Compute(items []Item, f Filter) KPIs {
 	k.InterceptionRate = ratio(k.Intercepted.Tonnes, k.Delivered.Tonnes+k.Intercepted.Tonnes)
 	k.DeliveryRate = ratio(k.Delivered.Tonnes, k.Collected.Tonnes)
 	k.Awaiting.At = at
-	k.Awaiting.AgeMedianH, k.Awaiting.AgeP90H = quantile(ages, 0.5), quantile(ages, 0.9)
+	slices.Sort(ages)
+	k.Awaiting.AgeMedianH, k.Awaiting.AgeP90H = sortedQuantile(ages, 0.5), sortedQuantile(ages, 0.9)
 	if len(ages) > 0 {
 		k.Awaiting.AgeMaxH = round2(slices.Max(ages))
 	}
@@ -355,7 +394,8 @@ func Compute(items []Item, f Filter) KPIs {
 	slices.SortFunc(k.ByCrossing, func(a, b CrossingTotal) int { return cmp.Compare(a.Crossing, b.Crossing) })
 	k.Rejections, k.RejectedItems, k.Interceptions = counts(reasons), counts(itemsRejected), counts(intercepts)
 	for i, p := range dwellPairs {
-		k.Dwell = append(k.Dwell, Dwell{From: p[0], To: p[1], N: len(dwell[i]), MedianH: quantile(dwell[i], 0.5), P90H: quantile(dwell[i], 0.9)})
+		slices.Sort(dwell[i])
+		k.Dwell = append(k.Dwell, Dwell{From: p[0], To: p[1], N: len(dwell[i]), MedianH: sortedQuantile(dwell[i], 0.5), P90H: sortedQuantile(dwell[i], 0.9)})
 	}
 	return k
 }
@@ -375,11 +415,16 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 // quantile is the nearest-rank quantile (the smallest value with at least
 // q of the values at or below it), 0 for no values.
 func quantile(vs []float64, q float64) float64 {
-	if len(vs) == 0 {
-		return 0
-	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
+	return sortedQuantile(s, q)
+}
+
+// sortedQuantile is quantile of values already sorted.
+func sortedQuantile(s []float64, q float64) float64 {
+	if len(s) == 0 {
+		return 0
+	}
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	return round2(s[max(i, 0)])
 }

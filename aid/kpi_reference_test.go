@@ -51,6 +51,26 @@ func TestComputeMatchesReference(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("filter %+v:\n got %+v\nwant %+v", f, got, want)
 		}
+		// What the pipeline does: only the items Touches keeps.
+		var touched []Item
+		toucher := f.Toucher()
+		for _, it := range items {
+			n := len(it.Events)
+			if n == 0 {
+				continue
+			}
+			first, last, left := it.Events[0].At, it.Events[n-1].At, Leftover(it.Events)
+			in := f.Touches(first, last, left)
+			if in != toucher(first.UnixNano(), last.UnixNano(), left.Awaits()) {
+				t.Fatalf("filter %+v, %s: Touches and Toucher disagree", f, it.ID)
+			}
+			if in {
+				touched = append(touched, it)
+			}
+		}
+		if got := Compute(touched, f); !reflect.DeepEqual(got, want) {
+			t.Fatalf("filter %+v, touched items only (%d of %d):\n got %+v\nwant %+v", f, len(touched), len(items), got, want)
+		}
 	}
 }
 

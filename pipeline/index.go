@@ -16,15 +16,19 @@ type entry struct {
 	// doc.Events holds every event once: the effective ones in time order,
 	// then the superseded ones (eff is its first part), so that the
 	// largest part of a consignment is not kept twice.
-	doc     Doc
-	eff     []aid.Event // effective events in time order
-	left    aid.Left    // what eff leaves awaiting collection, for KPIs
-	status  aid.Stage
-	marking concord.Marking
-	mark    int // the marking's number in the index, for visibility caches
-	version int
-	created time.Time
-	updated time.Time
+	doc  Doc
+	eff  []aid.Event // effective events in time order
+	left aid.Left    // what eff leaves awaiting collection, for KPIs
+	// first and last are the times of the first and last effective
+	// events, so that a KPI query skips a consignment outside its range
+	// without reading its events.
+	first, last time.Time
+	status      aid.Stage
+	marking     concord.Marking
+	mark        int // the marking's number in the index, for visibility caches
+	version     int
+	created     time.Time
+	updated     time.Time
 }
 
 // newEntry makes an entry of a consignment and its built timeline.
@@ -32,20 +36,38 @@ func newEntry(c aid.Consignment, tl *aid.Timeline, m concord.Marking, version in
 	all := make([]aid.Event, 0, len(tl.Events)+len(tl.Superseded))
 	all = append(append(all, tl.Events...), tl.Superseded...)
 	eff := all[:len(tl.Events):len(tl.Events)]
-	return &entry{doc: Doc{Consignment: c, Events: all}, eff: eff, left: aid.Leftover(eff), status: tl.Status(), marking: m,
+	e := &entry{doc: Doc{Consignment: c, Events: all}, eff: eff, left: aid.Leftover(eff), status: tl.Status(), marking: m,
 		version: version, created: created, updated: updated}
+	if len(eff) > 0 {
+		e.first, e.last = eff[0].At, eff[len(eff)-1].At
+	}
+	return e
 }
 
-// slot holds the current entry of one consignment.
-type slot struct{ e *entry }
+// slot holds the current entry of one consignment, with what a KPI query
+// needs to skip it kept inline, so that a scan of every consignment reads
+// the slots one after another instead of chasing a pointer to each entry.
+type slot struct {
+	e *entry
+	// first and last are the Unix nanoseconds of the first and last
+	// effective events; awaits tells whether something is left awaiting
+	// collection (aid.Left.Awaits).
+	first, last int64
+	mark        int32
+	events      bool
+	awaits      bool
+}
 
 // index holds every consignment in memory for lists and KPIs; the store
 // stays the system of record. Local writes and bus events keep it current.
 type index struct {
-	mu     sync.RWMutex
-	byID   map[string]*slot
-	byExt  map[string]string // external key → id
-	slots  []*slot           // ordered by id when sorted
+	mu    sync.RWMutex
+	byID  map[string]int    // id → position in slots
+	byExt map[string]string // external key → id
+	slots []slot            // in the order consignments were first seen
+	// order is the positions of slots ordered by id, rebuilt after
+	// additions when a list needs it.
+	order  []int32
 	sorted bool
 	// marks numbers the distinct markings, so that a request decides
 	// visibility once per marking and looks it up by number.
@@ -53,7 +75,7 @@ type index struct {
 }
 
 func newIndex() *index {
-	return &index{byID: map[string]*slot{}, byExt: map[string]string{}, marks: map[string]int{}}
+	return &index{byID: map[string]int{}, byExt: map[string]string{}, marks: map[string]int{}}
 }
 
 func markingKey(m concord.Marking) string {
@@ -65,16 +87,17 @@ func markingKey(m concord.Marking) string {
 func (x *index) put(e *entry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	sl, ok := x.byID[e.doc.ID]
-	if ok && sl.e.version >= e.version {
+	pos, ok := x.byID[e.doc.ID]
+	if ok && x.slots[pos].e.version >= e.version {
 		return
 	}
 	if !ok {
-		sl = &slot{}
-		x.byID[e.doc.ID] = sl
-		x.slots = append(x.slots, sl)
+		pos = len(x.slots)
+		x.byID[e.doc.ID] = pos
+		x.slots = append(x.slots, slot{})
+		x.order = append(x.order, int32(pos))
 		x.sorted = false
-	} else if k := sl.e.doc.externalKey(); k != "" {
+	} else if k := x.slots[pos].e.doc.externalKey(); k != "" {
 		delete(x.byExt, k)
 	}
 	key := markingKey(e.marking)
@@ -84,7 +107,11 @@ func (x *index) put(e *entry) {
 		x.marks[key] = n
 	}
 	e.mark = n
-	sl.e = e
+	sl := slot{e: e, mark: int32(n), events: len(e.eff) > 0, awaits: e.left.Awaits()}
+	if sl.events {
+		sl.first, sl.last = e.first.UnixNano(), e.last.UnixNano()
+	}
+	x.slots[pos] = sl
 	if k := e.doc.externalKey(); k != "" {
 		x.byExt[k] = e.doc.ID
 	}
@@ -93,8 +120,8 @@ func (x *index) put(e *entry) {
 func (x *index) get(id string) *entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if sl := x.byID[id]; sl != nil {
-		return sl.e
+	if pos, ok := x.byID[id]; ok {
+		return x.slots[pos].e
 	}
 	return nil
 }
@@ -103,7 +130,7 @@ func (x *index) byExternal(key string) *entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if id, ok := x.byExt[key]; ok {
-		return x.byID[id].e
+		return x.slots[x.byID[id]].e
 	}
 	return nil
 }
@@ -118,16 +145,26 @@ func (x *index) len() int {
 func (x *index) each(fn func(*entry) bool) {
 	x.mu.Lock()
 	if !x.sorted {
-		slices.SortFunc(x.slots, func(a, b *slot) int { return strings.Compare(a.e.doc.ID, b.e.doc.ID) })
+		slices.SortFunc(x.order, func(a, b int32) int { return strings.Compare(x.slots[a].e.doc.ID, x.slots[b].e.doc.ID) })
 		x.sorted = true
 	}
 	x.mu.Unlock()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for i := len(x.slots) - 1; i >= 0; i-- {
-		if !fn(x.slots[i].e) {
+	for i := len(x.order) - 1; i >= 0; i-- {
+		if !fn(x.slots[x.order[i]].e) {
 			return
 		}
+	}
+}
+
+// scan calls fn for every slot in no particular order, under the read
+// lock; fn must not keep the pointer.
+func (x *index) scan(fn func(*slot)) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for i := range x.slots {
+		fn(&x.slots[i])
 	}
 }
 

@@ -304,12 +304,12 @@ func (s *Service) KPIs(v concord.Viewer, f aid.Filter) aid.KPIs {
 		f.Now = s.core.Now().Truncate(time.Minute)
 	}
 	vis := s.visibility(v)
-	var items []aid.Item
-	s.idx.each(func(e *entry) bool {
-		if vis.sees(e) && f.Match(&e.doc.Consignment) {
-			items = append(items, aid.Item{Consignment: &e.doc.Consignment, Events: e.eff, Left: &e.left})
+	touches := f.Toucher()
+	items := make([]aid.Item, 0, 4096)
+	s.idx.scan(func(sl *slot) {
+		if sl.events && touches(sl.first, sl.last, sl.awaits) && vis.sees(sl.e) && f.Match(&sl.e.doc.Consignment) {
+			items = append(items, aid.Item{Consignment: &sl.e.doc.Consignment, Events: sl.e.eff, Left: &sl.e.left})
 		}
-		return true
 	})
 	return aid.Compute(items, f)
 }

@@ -223,6 +223,10 @@ func (s *Service) Store() Store { return s.store }
 // SetNow replaces the clock (tests); it is safe while the service runs.
 func (s *Service) SetNow(now func() time.Time) { s.clock.Store(&now) }
 
+// Clock returns the service clock, for code that sets another for a while
+// and then puts this one back.
+func (s *Service) Clock() func() time.Time { return *s.clock.Load() }
+
 // Now returns the service clock's current time.
 func (s *Service) Now() time.Time { return s.now() }
 

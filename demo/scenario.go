@@ -145,7 +145,7 @@ func LoadWith(ctx context.Context, svc *concord.Service, o Options, log *slog.Lo
 			return nil, fmt.Errorf("user %s: %w", l.Username, err)
 		}
 	}
-	day := time.Now().UTC().Truncate(24 * time.Hour)
+	day := svc.Now().UTC().Truncate(24 * time.Hour)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x2720))
 	for _, f := range Features(day, rng) {
 		v := concord.Viewer{Username: "demo-loader", Party: f.Marking.Owner, Roles: []concord.Role{concord.RoleCoordinator}, UserID: "system:demo-loader"}

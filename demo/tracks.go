@@ -27,9 +27,10 @@ type Reporter interface {
 // clock set back, then starts them now. Their vehicles carry trackers that
 // the track simulator drives along the approved routes (one strays).
 func loadLiveConvoys(ctx context.Context, svc *concord.Service, log *slog.Logger) error {
-	now := time.Now().UTC().Truncate(time.Minute)
+	clock := svc.Clock()
+	now := clock().UTC().Truncate(time.Minute)
 	svc.SetNow(func() time.Time { return now.Add(-72 * time.Hour) })
-	defer svc.SetNow(time.Now)
+	defer svc.SetNow(clock)
 	cmcc := who("CMCC", concord.RoleCoordinator)
 	mk := func(owner string, rel ...string) concord.Marking { return concord.Marking{Owner: owner, Rel: rel} }
 	type convoy struct {
@@ -41,10 +42,10 @@ func loadLiveConvoys(ctx context.Context, svc *concord.Service, log *slog.Logger
 			Depart: now.Add(-30 * time.Minute), Arrive: now.Add(6 * time.Hour), Personnel: 9, Marking: mk("WFP", "ALL"),
 			Vehicles: []concord.Vehicle{{Plate: "WFP-101", Type: "truck", Tracker: "SIM-WFP-101"}, {Plate: "WFP-102", Type: "truck", Tracker: "SIM-WFP-102"}},
 			Notes:    "Coastal road run to the Gaza City sub-office (exercise, on the road now)."}},
-		{"UNICEF", concord.Movement{Purpose: concord.PurposeNonFood, Route: route([2]float64{31.378, 0.24}, [2]float64{31.395, 0.26}, [2]float64{31.415, 0.27}, [2]float64{31.44, 0.28}),
+		{"UNICEF", concord.Movement{Purpose: concord.PurposeNonFood, Route: route([2]float64{31.378, 0.24}, [2]float64{31.395, 0.26}, [2]float64{31.415, 0.27}, [2]float64{31.425, 0.275}),
 			Depart: now.Add(-20 * time.Minute), Arrive: now.Add(5 * time.Hour), Personnel: 4, Marking: mk("UNICEF", "ALL"),
 			Vehicles: []concord.Vehicle{{Plate: "UNICEF-7", Type: "truck", Tracker: "SIM-UNICEF-7"}},
-			Notes:    "WASH supplies, Khan Yunis to Nuseirat (exercise, on the road now)."}},
+			Notes:    "WASH supplies, Khan Yunis to Deir al-Balah (exercise, on the road now)."}},
 	}
 	for _, c := range convoys {
 		m, err := svc.CreateMovement(ctx, who(c.owner, concord.RoleCoordinator), c.m)
@@ -63,7 +64,7 @@ func loadLiveConvoys(ctx context.Context, svc *concord.Service, log *slog.Logger
 			m, err = svc.DecideMovement(ctx, cmcc, m.ID, concord.MovementDecision{Outcome: concord.MovementFacilitated})
 		}
 		if err == nil {
-			svc.SetNow(time.Now)
+			svc.SetNow(clock)
 			m, err = svc.StartMovement(ctx, who(c.owner, concord.RoleCoordinator), m.ID)
 			svc.SetNow(func() time.Time { return now.Add(-72 * time.Hour) })
 		}

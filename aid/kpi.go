@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -293,8 +294,6 @@ func Compute(items []Item, f Filter) KPIs {
 		}
 		ct := crossing(it.Crossing)
 		active := false
-		var offloaded, collected, returnedOff Qty
-		var firstOff time.Time
 		// first is when each stage (by its index in Stages) was first
 		// reached.
 		var first [14]time.Time
@@ -304,19 +303,6 @@ func Compute(items []Item, f Filter) KPIs {
 			if si := stageIndex(e.Stage); si >= 0 && reached&(1<<si) == 0 {
 				reached |= 1 << si
 				first[si] = e.At
-			}
-			if e.At.Before(at) {
-				switch {
-				case e.Stage == Offloaded:
-					offloaded = offloaded.add(e.Qty)
-					if firstOff.IsZero() {
-						firstOff = e.At
-					}
-				case e.Stage == Collected:
-					collected = collected.add(e.Qty)
-				case e.Stage == Returned && e.From == Offloaded:
-					returnedOff = returnedOff.add(e.Qty)
-				}
 			}
 			if e.At.Before(from) || !e.At.Before(to) {
 				continue
@@ -363,7 +349,9 @@ func Compute(items []Item, f Filter) KPIs {
 				dwell[i] = append(dwell[i], b.Sub(a).Hours())
 			}
 		}
-		awaiting(ct, offloaded.sub(collected).sub(returnedOff), firstOff)
+		// What awaits collection at "at": the events before it, a prefix.
+		left := Leftover(evs[:sort.Search(len(evs), func(i int) bool { return !evs[i].At.Before(at) })])
+		awaiting(ct, left.Qty, left.FirstOffloaded)
 	}
 	for i := range k.Days {
 		d := &k.Days[i]

@@ -40,18 +40,7 @@ func NewAidSimulator(p *pipeline.Service, seed int64, log *slog.Logger) *AidSimu
 
 // Run takes steps until ctx ends.
 func (s *AidSimulator) Run(ctx context.Context) {
-	t := time.NewTicker(s.Every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Step(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("aid_simulator_step_failed", "err", err)
-			}
-		}
-	}
+	stepEvery(ctx, s.Every, s.Step, s.log, "aid_simulator_step_failed")
 }
 
 // next is what happens after a consignment's status: the stage, who

@@ -33,15 +33,21 @@ func NewSimulator(svc *concord.Service, seed int64, log *slog.Logger) *Simulator
 
 // Run changes the scenario until ctx ends.
 func (s *Simulator) Run(ctx context.Context) {
-	t := time.NewTicker(s.Every)
+	stepEvery(ctx, s.Every, s.Step, s.log, "simulator_step_failed")
+}
+
+// stepEvery calls step every pause until ctx ends, logging a failed step
+// under msg.
+func stepEvery(ctx context.Context, every time.Duration, step func(context.Context) error, log *slog.Logger, msg string) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.Step(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("simulator_step_failed", "err", err)
+			if err := step(ctx); err != nil && ctx.Err() == nil {
+				log.Warn(msg, "err", err)
 			}
 		}
 	}

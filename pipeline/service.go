@@ -29,7 +29,9 @@ const (
 )
 
 // Doc is a consignment record: the header, cargo lines and every stage
-// event in the order recorded (superseded ones included).
+// event, superseded ones included (written as the index keeps them: the
+// effective ones in time order, then the superseded; aid.Build orders
+// them afresh whatever the order).
 type Doc struct {
 	aid.Consignment
 	Events []aid.Event `json:"events"`

@@ -3,6 +3,7 @@ package concord
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +23,14 @@ type Relay struct {
 	published atomic.Int64
 	failures  atomic.Int64
 	pending   atomic.Int64
+
+	// mu serialises passes over the outbox. Published events stay in the
+	// outbox until the next removal (unmarked); reads go on after the
+	// last one published (after).
+	mu       sync.Mutex
+	unmarked []int64
+	after    int64
+	marked   time.Time
 }
 
 // NewRelay returns a relay that polls at least every interval.
@@ -57,7 +66,7 @@ func (r *Relay) Run(ctx context.Context) {
 	backoff := time.Duration(0)
 	failing := false
 	for {
-		if err := r.Drain(ctx); err != nil {
+		if err := r.pass(ctx, false); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -95,45 +104,81 @@ type BatchPublisher interface {
 	PublishBatch(ctx context.Context, evs []Event) (int, error)
 }
 
-// Drain publishes every pending event now, in commit order.
-func (r *Relay) Drain(ctx context.Context) error {
+// Outbox pass sizes and pace: events read and published per round trip;
+// published events are removed from the outbox once markBatch of them wait
+// or markEvery after the last removal, whichever comes first. Removing is a
+// write on the store's one writer (SQLite), where it queues behind
+// positions and alerts: doing it once per pass, not once per read, kept
+// the relay behind every burst of alerts.
+const (
+	readBatch = 1024
+	markBatch = 16384
+	markEvery = 250 * time.Millisecond
+)
+
+// Drain publishes every pending event now, in commit order, and removes
+// what it published from the outbox before it returns.
+func (r *Relay) Drain(ctx context.Context) error { return r.pass(ctx, true) }
+
+// pass publishes the events past the last one published. Between removals
+// it reads on from there; after each removal it reads from the start
+// again, so that an event committed late with an earlier sequence
+// (PostgreSQL) goes out at the next removal at the latest. final removes
+// everything published before returning.
+func (r *Relay) pass(ctx context.Context, final bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for {
-		evs, err := r.store.PendingEvents(ctx, 256)
+		evs, err := r.store.PendingEvents(ctx, r.after, readBatch)
 		if err != nil {
 			return err
 		}
 		r.pending.Store(int64(len(evs)))
 		if len(evs) == 0 {
+			if final || time.Since(r.marked) >= markEvery {
+				return r.mark(ctx)
+			}
 			return nil
 		}
-		done := make([]int64, 0, len(evs))
 		var perr error
+		n := 0
 		if bp, ok := r.bus.(BatchPublisher); ok {
-			var n int
 			n, perr = bp.PublishBatch(ctx, evs)
-			for _, ev := range evs[:n] {
-				done = append(done, ev.Seq)
-			}
-			if perr != nil {
-				r.failures.Add(1)
-			}
 		} else {
 			for _, ev := range evs {
 				if _, perr = r.bus.Publish(ctx, ev); perr != nil {
-					r.failures.Add(1)
 					break
 				}
-				done = append(done, ev.Seq)
+				n++
 			}
 		}
-		if len(done) > 0 {
-			if err := r.store.MarkPublished(context.WithoutCancel(ctx), done); err != nil {
-				return err
-			}
-			r.published.Add(int64(len(done)))
+		for _, ev := range evs[:n] {
+			r.unmarked = append(r.unmarked, ev.Seq)
+		}
+		if n > 0 {
+			r.after = evs[n-1].Seq
+			r.published.Add(int64(n))
 		}
 		if perr != nil {
+			r.failures.Add(1)
 			return perr
 		}
+		if len(r.unmarked) >= markBatch {
+			if err := r.mark(ctx); err != nil {
+				return err
+			}
+		}
 	}
+}
+
+// mark removes the published events from the outbox and starts the next
+// read from the beginning. Callers hold r.mu.
+func (r *Relay) mark(ctx context.Context) error {
+	if len(r.unmarked) > 0 {
+		if err := r.store.MarkPublished(context.WithoutCancel(ctx), r.unmarked); err != nil {
+			return err
+		}
+	}
+	r.unmarked, r.after, r.marked = r.unmarked[:0], 0, time.Now()
+	return nil
 }

@@ -77,8 +77,11 @@ type FeatureStore interface {
 
 // OutboxStore is the transactional outbox the Relay drains.
 type OutboxStore interface {
-	// PendingEvents returns up to limit unpublished events in commit order.
-	PendingEvents(ctx context.Context, limit int) ([]Event, error)
+	// PendingEvents returns up to limit unpublished events after sequence
+	// after, in sequence order. With PostgreSQL a transaction can commit
+	// after one that took a later sequence, so only a read from 0 is sure
+	// to see every pending event.
+	PendingEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 	// MarkPublished removes the events from the outbox.
 	MarkPublished(ctx context.Context, seqs []int64) error
 }

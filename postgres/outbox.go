@@ -47,9 +47,10 @@ func scanEvents(rows pgx.Rows, withSeq bool) ([]concord.Event, error) {
 	return out, rows.Err()
 }
 
-// PendingEvents returns unpublished events in commit order.
-func (db *DB) PendingEvents(ctx context.Context, limit int) ([]concord.Event, error) {
-	rows, err := db.pool.Query(ctx, `SELECT seq, event FROM outbox ORDER BY seq LIMIT $1`, limit)
+// PendingEvents returns unpublished events after sequence after, in
+// sequence order.
+func (db *DB) PendingEvents(ctx context.Context, after int64, limit int) ([]concord.Event, error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, event FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -29,6 +31,11 @@ type DB struct {
 	path string
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // readers
+
+	stmts sync.Map // query -> *sql.Stmt prepared on w
+
+	stopCheckpoints context.CancelFunc
+	checkpoints     sync.WaitGroup
 }
 
 var _ concord.Store = (*DB)(nil)
@@ -46,18 +53,30 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
-		q.Add("_pragma", p)
+	// SQLite's page cache is 2 MiB per connection by default: far too
+	// small for the indexes a busy writer touches (track history, records,
+	// outbox), so that most inserts read their pages back from the file.
+	// The writer may cache 256 MiB, each reader 32 MiB; a cache grows only
+	// as pages are used.
+	//
+	// The writer does not checkpoint the WAL itself (a checkpoint syncs
+	// the database file, which stalls the commit that triggers it for a
+	// tenth of a second or more): a background loop on a reader connection
+	// checkpoints instead, while writes go on.
+	dsn := func(cacheKiB int) string {
+		q := url.Values{}
+		for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", fmt.Sprintf("cache_size(-%d)", cacheKiB), "wal_autocheckpoint(0)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + path + "?" + q.Encode()
 	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, err := sql.Open("sqlite", dsn(256<<10))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn)
+	r, err := sql.Open("sqlite", dsn(32<<10))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -72,6 +91,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	cctx, stop := context.WithCancel(context.Background())
+	db.stopCheckpoints = stop
+	db.checkpoints.Go(func() { db.runCheckpoints(cctx) })
 	return db, nil
 }
 
@@ -82,8 +104,54 @@ func (db *DB) DB() *sql.DB { return db.w }
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools; the WAL is checkpointed by the last close.
+// prepared returns the statement for query on the writer, prepared the
+// first time it is asked for.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.w.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// checkpointEvery is how often the WAL is copied back into the database.
+const checkpointEvery = time.Second
+
+// runCheckpoints checkpoints the WAL in the background (PASSIVE: it never
+// waits for readers or the writer) until ctx ends.
+func (db *DB) runCheckpoints(ctx context.Context) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := db.r.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+				slog.Warn("sqlite_checkpoint_failed", "path", db.path, "err", err)
+			}
+		}
+	}
+}
+
+// Close stops the checkpoints and closes both pools; the last close
+// checkpoints the WAL into the database and removes it.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+		db.checkpoints.Wait()
+	}
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

@@ -9,27 +9,31 @@ import (
 	"github.com/concord-mission/concord"
 )
 
-// record writes ev to the history and the outbox inside tx.
-// eventWriter writes events to the history and the outbox with prepared
-// statements (for batches).
+// Statements that record an event: in the history and in the outbox.
+const (
+	insertHistory = `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`
+	insertOutbox  = `INSERT INTO outbox (event) VALUES (?)`
+)
+
+// eventWriter writes events to the history and the outbox of one
+// transaction with statements prepared once on the writer.
 type eventWriter struct{ hist, out *sql.Stmt }
 
-func prepareEvents(ctx context.Context, tx *sql.Tx) (*eventWriter, error) {
-	hist, err := tx.PrepareContext(ctx, `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`)
+func (db *DB) eventWriter(ctx context.Context) (eventWriter, error) {
+	hist, err := db.prepared(ctx, insertHistory)
 	if err != nil {
-		return nil, err
+		return eventWriter{}, err
 	}
-	out, err := tx.PrepareContext(ctx, `INSERT INTO outbox (event) VALUES (?)`)
-	if err != nil {
-		hist.Close()
-		return nil, err
-	}
-	return &eventWriter{hist, out}, nil
+	out, err := db.prepared(ctx, insertOutbox)
+	return eventWriter{hist, out}, err
 }
 
-func (w *eventWriter) close() { w.hist.Close(); w.out.Close() }
+// in returns the writer's statements bound to tx.
+func (w eventWriter) in(ctx context.Context, tx *sql.Tx) eventWriter {
+	return eventWriter{tx.StmtContext(ctx, w.hist), tx.StmtContext(ctx, w.out)}
+}
 
-func (w *eventWriter) record(ctx context.Context, ev concord.Event) error {
+func (w eventWriter) record(ctx context.Context, ev concord.Event) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
@@ -41,21 +45,23 @@ func (w *eventWriter) record(ctx context.Context, ev concord.Event) error {
 	return err
 }
 
+// record writes ev to the history and the outbox inside tx.
 func record(ctx context.Context, tx *sql.Tx, ev concord.Event) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`, ev.Kind, ev.RecordID, ev.Version, b); err != nil {
+	if _, err := tx.ExecContext(ctx, insertHistory, ev.Kind, ev.RecordID, ev.Version, b); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (event) VALUES (?)`, b)
+	_, err = tx.ExecContext(ctx, insertOutbox, b)
 	return err
 }
 
-// PendingEvents returns unpublished events in commit order.
-func (db *DB) PendingEvents(ctx context.Context, limit int) ([]concord.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, event FROM outbox ORDER BY seq LIMIT ?`, limit)
+// PendingEvents returns unpublished events after sequence after, in commit
+// order.
+func (db *DB) PendingEvents(ctx context.Context, after int64, limit int) ([]concord.Event, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +88,21 @@ func (db *DB) MarkPublished(ctx context.Context, seqs []int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	args := make([]any, len(seqs))
-	for i, s := range seqs {
-		args[i] = s
-	}
+	// SQLite binds at most 32,766 parameters to a statement.
+	const per = 8192
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq IN (`+placeholders(len(seqs))+`)`, args...)
-		return err
+		for len(seqs) > 0 {
+			part := seqs[:min(per, len(seqs))]
+			seqs = seqs[len(part):]
+			args := make([]any, len(part))
+			for i, s := range part {
+				args[i] = s
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq IN (`+placeholders(len(part))+`)`, args...); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

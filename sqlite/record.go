@@ -40,25 +40,29 @@ func (db *DB) UpdateRecord(ctx context.Context, r concord.Record, prev int, ev c
 	return db.WriteRecords(ctx, []concord.RecordWrite{{Record: r, Prev: prev, Events: append([]concord.Event{ev}, extra...)}})
 }
 
+// Statements that write records.
+const (
+	insertRecord = `INSERT INTO records (` + recordCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateRecord = `UPDATE records SET owner = ?, rel = ?, caveats = ?, version = ?, status = ?, t_from = ?, t_to = ?, data = ?, created_at = ?, updated_at = ?
+			WHERE kind = ? AND id = ? AND version = ?`
+)
+
 // WriteRecords commits inserts and updates with their events, all or none.
 func (db *DB) WriteRecords(ctx context.Context, ws []concord.RecordWrite) error {
+	insStmt, err := db.prepared(ctx, insertRecord)
+	if err != nil {
+		return err
+	}
+	updStmt, err := db.prepared(ctx, updateRecord)
+	if err != nil {
+		return err
+	}
+	evw, err := db.eventWriter(ctx)
+	if err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, `UPDATE records SET owner = ?, rel = ?, caveats = ?, version = ?, status = ?, t_from = ?, t_to = ?, data = ?, created_at = ?, updated_at = ?
-			WHERE kind = ? AND id = ? AND version = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		ev, err := prepareEvents(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer ev.close()
+		ins, upd, ev := tx.StmtContext(ctx, insStmt), tx.StmtContext(ctx, updStmt), evw.in(ctx, tx)
 		for _, w := range ws {
 			r := w.Record
 			a := recordArgs(r)

@@ -11,10 +11,37 @@ import (
 	"github.com/concord-mission/concord"
 )
 
+// Track writes go in multi-row statements of up to trackRowsPer rows:
+// per-statement overhead, not SQLite, is the cost of many small rows.
+const (
+	trackRowsPer = 100
+	trackUpHead  = `INSERT INTO tracks (uid, owner, rel, caveats, t, lat, lon, data) VALUES `
+	trackUpRow   = `(?, ?, ?, ?, ?, ?, ?, ?)`
+	trackUpTail  = ` ON CONFLICT (uid) DO UPDATE SET owner = excluded.owner, rel = excluded.rel, caveats = excluded.caveats,
+				t = excluded.t, lat = excluded.lat, lon = excluded.lon, data = excluded.data
+			WHERE excluded.t >= tracks.t`
+	trackHistHead = `INSERT OR REPLACE INTO track_history (uid, t, lat, lon, hae, course, speed) VALUES `
+	trackHistRow  = `(?, ?, ?, ?, ?, ?, ?)`
+)
+
+// multiRow returns head, n copies of row separated by commas, and tail.
+func multiRow(head, row, tail string, n int) string {
+	var sb strings.Builder
+	sb.Grow(len(head) + n*(len(row)+1) + len(tail))
+	sb.WriteString(head)
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(row)
+	}
+	sb.WriteString(tail)
+	return sb.String()
+}
+
 // PutTracks upserts the latest state of each track (an older report leaves
 // it unchanged) and appends every report to the history, in one
-// transaction. Rows go in multi-row statements: per-statement overhead,
-// not SQLite, is the cost of many small rows.
+// transaction.
 func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 	if len(ts) == 0 {
 		return nil
@@ -26,31 +53,31 @@ func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 			latest[ts[i].UID] = i
 		}
 	}
+	// Full batches reuse statements prepared once (before the transaction,
+	// which holds the only writer connection): parsing an 800-parameter
+	// statement costs more than running it.
+	upFull, err := db.prepared(ctx, multiRow(trackUpHead, trackUpRow, trackUpTail, trackRowsPer))
+	if err != nil {
+		return err
+	}
+	histFull, err := db.prepared(ctx, multiRow(trackHistHead, trackHistRow, "", trackRowsPer))
+	if err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		const rowsPer = 100
 		var args []any
-		var sb strings.Builder
-		flush := func(head, row, tail string, n int) error {
-			if n == 0 {
-				return nil
+		flush := func(full *sql.Stmt, head, row, tail string, n int) error {
+			var err error
+			switch n {
+			case 0:
+			case trackRowsPer:
+				_, err = tx.StmtContext(ctx, full).ExecContext(ctx, args...)
+			default:
+				_, err = tx.ExecContext(ctx, multiRow(head, row, tail, n), args...)
 			}
-			sb.Reset()
-			sb.WriteString(head)
-			for k := 0; k < n; k++ {
-				if k > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteString(row)
-			}
-			sb.WriteString(tail)
-			_, err := tx.ExecContext(ctx, sb.String(), args...)
 			args = args[:0]
 			return err
 		}
-		const upHead = `INSERT INTO tracks (uid, owner, rel, caveats, t, lat, lon, data) VALUES `
-		const upTail = ` ON CONFLICT (uid) DO UPDATE SET owner = excluded.owner, rel = excluded.rel, caveats = excluded.caveats,
-				t = excluded.t, lat = excluded.lat, lon = excluded.lon, data = excluded.data
-			WHERE excluded.t >= tracks.t`
 		n := 0
 		for i := range ts {
 			if latest[ts[i].UID] != i {
@@ -62,29 +89,28 @@ func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 				return err
 			}
 			args = append(args, t.UID, t.Marking.Owner, relColumn(t.Marking.Rel), relColumn(t.Marking.Caveats), ms(t.Time), t.Lat, t.Lon, doc)
-			if n++; n == rowsPer {
-				if err := flush(upHead, "(?, ?, ?, ?, ?, ?, ?, ?)", upTail, n); err != nil {
+			if n++; n == trackRowsPer {
+				if err := flush(upFull, trackUpHead, trackUpRow, trackUpTail, n); err != nil {
 					return err
 				}
 				n = 0
 			}
 		}
-		if err := flush(upHead, "(?, ?, ?, ?, ?, ?, ?, ?)", upTail, n); err != nil {
+		if err := flush(upFull, trackUpHead, trackUpRow, trackUpTail, n); err != nil {
 			return err
 		}
-		const histHead = `INSERT OR REPLACE INTO track_history (uid, t, lat, lon, hae, course, speed) VALUES `
 		n = 0
 		for i := range ts {
 			t := &ts[i]
 			args = append(args, t.UID, ms(t.Time), t.Lat, t.Lon, t.HAE, nullFloat(t.Course), nullFloat(t.Speed))
-			if n++; n == rowsPer {
-				if err := flush(histHead, "(?, ?, ?, ?, ?, ?, ?)", "", n); err != nil {
+			if n++; n == trackRowsPer {
+				if err := flush(histFull, trackHistHead, trackHistRow, "", n); err != nil {
 					return err
 				}
 				n = 0
 			}
 		}
-		return flush(histHead, "(?, ?, ?, ?, ?, ?, ?)", "", n)
+		return flush(histFull, trackHistHead, trackHistRow, "", n)
 	})
 }
 

@@ -345,7 +345,7 @@ func testFeatureQuery(t *testing.T, s concord.Store) {
 func testHistoryAndOutbox(t *testing.T, s concord.Store) {
 	ctx := context.Background()
 	Seed(t, s)
-	pending, err := s.PendingEvents(ctx, 100)
+	pending, err := s.PendingEvents(ctx, 0, 100)
 	must(t, err)
 	if len(pending) != 6 { // 2 groups + 4 parties
 		t.Fatalf("pending after seed = %d", len(pending))
@@ -367,12 +367,15 @@ func testHistoryAndOutbox(t *testing.T, s concord.Store) {
 	prev := f.Marking
 	e2.PrevMarking = &prev
 	must(t, s.UpdateFeature(ctx, withDoc(f), 1, e2))
-	pending, _ = s.PendingEvents(ctx, 100)
+	pending, _ = s.PendingEvents(ctx, 0, 100)
 	if len(pending) != 2 || pending[0].ID != e1.ID || pending[1].ID != e2.ID || pending[1].PrevMarking == nil {
 		t.Fatalf("pending = %+v", pending)
 	}
 	if string(pending[1].Data) != `{"v":2}` || !pending[1].At.Equal(t0) {
 		t.Fatalf("event round trip: %+v", pending[1])
+	}
+	if past, _ := s.PendingEvents(ctx, pending[0].Seq, 100); len(past) != 1 || past[0].ID != e2.ID {
+		t.Fatalf("pending after sequence %d = %+v, want only %s", pending[0].Seq, past, e2.ID)
 	}
 	h, err := s.History(ctx, "feature", f.ID)
 	must(t, err)
@@ -380,7 +383,7 @@ func testHistoryAndOutbox(t *testing.T, s concord.Store) {
 		t.Fatalf("history = %+v", h)
 	}
 	must(t, s.MarkPublished(ctx, []int64{pending[0].Seq}))
-	pending, _ = s.PendingEvents(ctx, 100)
+	pending, _ = s.PendingEvents(ctx, 0, 100)
 	if len(pending) != 1 || pending[0].ID != e2.ID {
 		t.Fatalf("after partial publish: %+v", pending)
 	}
@@ -394,7 +397,7 @@ func testHistoryAndOutbox(t *testing.T, s concord.Store) {
 func testFailedWrite(t *testing.T, s concord.Store) {
 	ctx := context.Background()
 	Seed(t, s)
-	pending, _ := s.PendingEvents(ctx, 100)
+	pending, _ := s.PendingEvents(ctx, 0, 100)
 	before := len(pending)
 	f := NewFeature("PAK", nil, 34.3, 31.4)
 	insert(t, s, f)
@@ -405,7 +408,7 @@ func testFailedWrite(t *testing.T, s concord.Store) {
 	stale := f
 	stale.Version = 5
 	wantCode(t, s.UpdateFeature(ctx, withDoc(stale), 4, ev("feature", "updated", f.ID, 5, f.Marking)), concord.Conflict)
-	pending, _ = s.PendingEvents(ctx, 100)
+	pending, _ = s.PendingEvents(ctx, 0, 100)
 	if len(pending) != before+1 {
 		t.Fatalf("pending = %d, want %d: a failed write left an event", len(pending), before+1)
 	}
@@ -476,7 +479,7 @@ func testRecordBatches(t *testing.T, s concord.Store) {
 		return concord.Record{Kind: "consignment", ID: id, Marking: m, Version: v, Status: "registered", Data: json.RawMessage(fmt.Sprintf(`{"v":%d}`, v)), CreatedAt: t0, UpdatedAt: t0}
 	}
 	pending := func() int {
-		p, err := s.PendingEvents(ctx, 100000)
+		p, err := s.PendingEvents(ctx, 0, 100000)
 		must(t, err)
 		return len(p)
 	}

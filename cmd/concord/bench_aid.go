@@ -81,7 +81,7 @@ func benchAid(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The outbox publishes the load's events in the background: let it
 	// finish, so that it does not run during the measurements.
 	for {
-		pending, err := m.Store.PendingEvents(ctx, 1)
+		pending, err := m.Store.PendingEvents(ctx, 0, 1)
 		if err != nil {
 			return err
 		}

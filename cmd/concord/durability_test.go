@@ -237,7 +237,7 @@ func TestEventSurvivesCrashBetweenCommitAndPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, _ := db.PendingEvents(ctx, 10)
+	pending, _ := db.PendingEvents(ctx, 0, 10)
 	if len(pending) != 2 {
 		t.Fatalf("outbox holds %d events", len(pending))
 	}

@@ -71,13 +71,13 @@ type geofencer struct {
 	versions  map[string]int      // feature id -> latest version applied
 	movements map[string]movementInfo
 
-	// Fresh reports wait in inbox for the geofencer, appended by many
+	// Fresh positions wait in inbox for the geofencer, appended by many
 	// reporting goroutines at once and taken in one swap; past inboxLimit
 	// reporters wait (back-pressure), so that no report goes unchecked.
 	active   atomic.Bool
 	inMu     sync.Mutex
 	inCond   *sync.Cond
-	inbox    []concord.Track
+	inbox    []geofence.Update
 	inSignal chan struct{}
 
 	alerts, writeFailures atomic.Int64
@@ -109,8 +109,10 @@ func newGeofencer(s *Service, opts GeofenceOptions) *geofencer {
 	return g
 }
 
-// inboxLimit is how many reports may wait for the geofencer.
-const inboxLimit = 200_000
+// inboxLimit is how many reports may wait for the geofencer: a second or
+// so of a heavy load, so that back-pressure reaches reporters before the
+// wait makes alerts late.
+const inboxLimit = 50_000
 
 func (g *geofencer) backlog() int {
 	g.inMu.Lock()
@@ -296,7 +298,9 @@ func (g *geofencer) offer(ts []concord.Track) {
 	for len(g.inbox) > inboxLimit && g.active.Load() {
 		g.inCond.Wait()
 	}
-	g.inbox = append(g.inbox, ts...)
+	for i := range ts {
+		g.inbox = append(g.inbox, geofence.Update{TrackID: ts[i].UID, Pos: orb.Point{ts[i].Lon, ts[i].Lat}, At: ts[i].Time})
+	}
 	g.inMu.Unlock()
 	select {
 	case g.inSignal <- struct{}{}:
@@ -305,7 +309,7 @@ func (g *geofencer) offer(ts []concord.Track) {
 }
 
 // take returns the waiting reports; the slice is reused for the next ones.
-func (g *geofencer) take(spare []concord.Track) []concord.Track {
+func (g *geofencer) take(spare []geofence.Update) []geofence.Update {
 	g.inMu.Lock()
 	out := g.inbox
 	g.inbox = spare[:0]
@@ -337,44 +341,101 @@ func (s *Service) RunGeofence(ctx context.Context) {
 		// Let blocked offers through; the next holder primes afresh.
 		g.take(nil)
 	}()
+	// Alerts are committed by their own goroutine, so that evaluation goes
+	// on while the store's writer is busy; a full queue holds evaluation
+	// back, and with it the reporters.
+	commits := make(chan alertBatch, 16)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		g.commit(ctx, commits)
+	}()
+	defer func() {
+		close(commits)
+		<-committed
+	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var evs []geofence.Event
-	var spare []concord.Track
+	var spare []geofence.Update
+	send := func(evs []geofence.Event) bool {
+		b := g.prepare(evs)
+		if len(b.writes) == 0 {
+			return true
+		}
+		select {
+		case commits <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for {
-		evs = evs[:0]
 		select {
 		case <-ctx.Done():
 			return
 		case <-g.inSignal:
-			ts := g.take(spare)
-			g.mu.Lock()
-			evs = g.update(evs, ts)
-			g.mu.Unlock()
-			spare = ts
+			us := g.take(spare)
+			// A slice at a time, so that the first alerts of a burst
+			// go out while the rest are evaluated.
+			for i := 0; i < len(us); i += evalSlice {
+				g.mu.Lock()
+				evs = evs[:0]
+				for _, u := range us[i:min(i+evalSlice, len(us))] {
+					evs = g.eng.Update(evs, u)
+				}
+				g.mu.Unlock()
+				if !send(evs) {
+					return
+				}
+			}
+			spare = us
 		case <-tick.C:
 			g.mu.Lock()
-			evs = g.eng.Tick(evs, s.core.Now())
+			evs = g.eng.Tick(evs[:0], s.core.Now())
 			g.mu.Unlock()
-		}
-		// Commit in chunks, so that the first alerts of a burst go out
-		// while the rest are written.
-		for i := 0; i < len(evs); i += 1000 {
-			g.store(ctx, evs[i:min(i+1000, len(evs))])
+			for i := 0; i < len(evs); i += evalSlice {
+				if !send(evs[i:min(i+evalSlice, len(evs))]) {
+					return
+				}
+			}
 		}
 	}
 }
 
-func (g *geofencer) update(dst []geofence.Event, ts []concord.Track) []geofence.Event {
-	for i := range ts {
-		dst = g.eng.Update(dst, geofence.Update{TrackID: ts[i].UID, Pos: orb.Point{ts[i].Lon, ts[i].Lat}, At: ts[i].Time})
-	}
-	return dst
+// evalSlice is how many updates (or tick events) go into one alert batch.
+const evalSlice = 1000
+
+// alertBatch is alerts ready to commit, with their records and events.
+type alertBatch struct {
+	writes []concord.RecordWrite
+	alerts []*Alert
 }
 
-// store turns engine events into alerts and commits them with their
-// events; an alert already stored (same idempotency key) is skipped.
-func (g *geofencer) store(ctx context.Context, evs []geofence.Event) {
+// commit writes alert batches until batches is closed; batches waiting
+// together go into one transaction.
+func (g *geofencer) commit(ctx context.Context, batches <-chan alertBatch) {
+	for b := range batches {
+	more:
+		for len(b.writes) < 4*evalSlice {
+			select {
+			case next, ok := <-batches:
+				if !ok {
+					break more
+				}
+				b.writes = append(b.writes, next.writes...)
+				b.alerts = append(b.alerts, next.alerts...)
+			default:
+				break more
+			}
+		}
+		g.store(ctx, b)
+	}
+}
+
+// prepare turns engine events into alerts, with the records and events
+// that store them.
+func (g *geofencer) prepare(evs []geofence.Event) alertBatch {
 	now := g.s.core.Now().UTC().Truncate(time.Millisecond)
 	d := g.s.core.Access().Directory()
 	coord := g.s.coordinationParty()
@@ -397,9 +458,13 @@ func (g *geofencer) store(ctx context.Context, evs []geofence.Event) {
 		alerts = append(alerts, a)
 	}
 	g.mu.Unlock()
-	if len(writes) == 0 {
-		return
-	}
+	return alertBatch{writes: writes, alerts: alerts}
+}
+
+// store commits alerts with their events; an alert already stored (same
+// idempotency key) is skipped.
+func (g *geofencer) store(ctx context.Context, b alertBatch) {
+	writes, alerts := b.writes, b.alerts
 	err := g.s.store.WriteRecords(ctx, writes)
 	if concord.ErrorCode(err) == concord.Conflict {
 		// Some were stored before (a replay): write the others one by one.

@@ -55,8 +55,12 @@ type Service struct {
 	trackers         map[string]string
 	movementVersions map[string]int
 
-	pendMu  sync.Mutex
-	pending []concord.Track
+	// Accepted reports wait in pending for the store, batch by batch as
+	// they arrived (appending a batch copies no report); nPending counts
+	// them.
+	pendMu   sync.Mutex
+	pending  [][]concord.Track
+	nPending int
 
 	feedMu sync.RWMutex
 	feeds  []func([]concord.Track)
@@ -236,7 +240,8 @@ func (s *Service) Report(ctx context.Context, v concord.Viewer, source string, i
 	}
 	s.accepted.Add(int64(len(out)))
 	s.pendMu.Lock()
-	s.pending = append(s.pending, out...)
+	s.pending = append(s.pending, out)
+	s.nPending += len(out)
 	s.pendMu.Unlock()
 	if b := s.opts.Broadcast; b != nil {
 		data, err := json.Marshal(out)
@@ -335,28 +340,42 @@ const maxPending = 2_000_000
 // Flush writes every accepted report to the store now.
 func (s *Service) Flush(ctx context.Context) {
 	s.pendMu.Lock()
-	batch := s.pending
-	s.pending = nil
+	parts, n := s.pending, s.nPending
+	s.pending, s.nPending = nil, 0
 	s.pendMu.Unlock()
-	if len(batch) == 0 {
+	if n == 0 {
 		return
 	}
 	// Writers lock rows in uid order, so that instances never deadlock.
-	slices.SortStableFunc(batch, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
+	// Sorting pointers moves 8 bytes where a report is hundreds.
+	order := make([]*concord.Track, 0, n)
+	for _, p := range parts {
+		for i := range p {
+			order = append(order, &p[i])
+		}
+	}
+	slices.SortStableFunc(order, func(a, b *concord.Track) int { return cmp.Compare(a.UID, b.UID) })
+	batch := make([]concord.Track, len(order))
+	for i, t := range order {
+		batch[i] = *t
+	}
 	// Small transactions, so that alerts and other writes waiting for the
 	// store's one writer are not held up behind a burst of positions.
-	const chunk = 500
+	const chunk = 100
 	for i := 0; i < len(batch); i += chunk {
 		part := batch[i:min(i+chunk, len(batch))]
 		if err := s.store.PutTracks(ctx, part); err != nil {
 			s.writeFailures.Add(1)
 			s.log.Warn("track_write_failed", "reports", len(batch)-i, "err", err)
+			left := batch[i:]
 			s.pendMu.Lock()
-			s.pending = append(batch[i:], s.pending...)
-			if over := len(s.pending) - maxPending; over > 0 {
-				s.pending = s.pending[over:]
+			if over := len(left) + s.nPending - maxPending; over > 0 {
+				over = min(over, len(left))
+				left = left[over:]
 				s.rejected.Add(int64(over))
 			}
+			s.pending = append([][]concord.Track{left}, s.pending...)
+			s.nPending += len(left)
 			s.pendMu.Unlock()
 			return
 		}
@@ -458,9 +477,11 @@ func (s *Service) History(ctx context.Context, v concord.Viewer, uid string, fro
 	}
 	// Reports not yet written are part of the trail too.
 	s.pendMu.Lock()
-	for _, t := range s.pending {
-		if t.UID == uid && !t.Time.Before(from) && t.Time.Before(to) {
-			pts = append(pts, t.Point())
+	for _, part := range s.pending {
+		for i := range part {
+			if t := &part[i]; t.UID == uid && !t.Time.Before(from) && t.Time.Before(to) {
+				pts = append(pts, t.Point())
+			}
 		}
 	}
 	s.pendMu.Unlock()
@@ -486,7 +507,7 @@ type Stats struct {
 // Stats returns the service's counters.
 func (s *Service) Stats() Stats {
 	s.pendMu.Lock()
-	p := len(s.pending)
+	p := s.nPending
 	s.pendMu.Unlock()
 	return Stats{Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Written: s.written.Load(), WriteFailures: s.writeFailures.Load(),
 		BroadcastFailures: s.broadcastFailures.Load(), Pending: int64(p),

@@ -71,6 +71,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + path + "?" + q.Encode()
 	}
+	if err := create(ctx, path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", dsn(256<<10))
 	if err != nil {
 		return nil, err
@@ -103,6 +106,33 @@ func (db *DB) DB() *sql.DB { return db.w }
 
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
+
+// pageSize is the page size of new databases. Writes reach the WAL a page
+// per system call, and most rows here are JSON documents of a kilobyte or
+// more: 16 KiB pages write a bulk import in a quarter of the calls that
+// SQLite's default 4 KiB takes.
+const pageSize = 16384
+
+// create makes a new database file with pageSize pages in WAL mode; an
+// existing file is left as it is. (The driver runs the pragmas of a DSN in
+// alphabetical order, so journal_mode would come before page_size and fix
+// the page size first.)
+func create(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, p := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("create %s: %s: %w", path, p, err)
+		}
+	}
+	return nil
+}
 
 // prepared returns the statement for query on the writer, prepared the
 // first time it is asked for.

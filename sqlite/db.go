@@ -65,7 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	// checkpoints instead, while writes go on.
 	dsn := func(cacheKiB int) string {
 		q := url.Values{}
-		for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", fmt.Sprintf("cache_size(-%d)", cacheKiB), "wal_autocheckpoint(0)"} {
+		for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", fmt.Sprintf("cache_size(-%d)", cacheKiB), "wal_autocheckpoint(0)", "journal_size_limit(67108864)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
@@ -164,11 +164,32 @@ func (db *DB) runCheckpoints(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := db.r.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+			if err := db.checkpoint(ctx); err != nil && ctx.Err() == nil {
 				slog.Warn("sqlite_checkpoint_failed", "path", db.path, "err", err)
 			}
 		}
 	}
+}
+
+// walRestartFrames is how long the WAL may grow (in frames) before a
+// checkpoint is finished on the writer connection itself.
+const walRestartFrames = 64 << 20 / pageSize
+
+// checkpoint copies the WAL back into the database on a reader connection,
+// which syncs the file without holding up the writer. The log starts again
+// from its beginning (and is cut to journal_size_limit) only when a write
+// finds it wholly copied, which a steady stream of writes rarely leaves
+// time for; so past walRestartFrames the few frames written meanwhile are
+// copied on the writer connection, between two writes.
+func (db *DB) checkpoint(ctx context.Context) error {
+	var busy, log, done int
+	if err := db.r.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
+		return err
+	}
+	if log < walRestartFrames {
+		return nil
+	}
+	return db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 }
 
 // Close stops the checkpoints and closes both pools; the last close

@@ -242,6 +242,7 @@ func computeReference(items []Item, f Filter) KPIs {
 	if len(ages) > 0 {
 		k.Awaiting.AgeMaxH = round2(slices.Max(ages))
 	}
+	k.ByCrossing = []CrossingTotal{}
 	for _, ct := range crossings {
 		if !ct.Entered.zero() || !ct.Collected.zero() || ct.Awaiting > 0 {
 			k.ByCrossing = append(k.ByCrossing, *ct)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,10 @@ type Service struct {
 	featureSinks []func(Feature)
 	// clock is opts.Now, replaceable while the service runs (tests).
 	clock atomic.Pointer[func() time.Time]
+	// reloading serialises directory reloads: a reload that read the store
+	// before a party was committed must not replace the directory after a
+	// reload that read it afterwards.
+	reloading sync.Mutex
 }
 
 // ServiceOptions tune a Service. The zero value works.
@@ -257,6 +262,8 @@ func (s *Service) Reload(ctx context.Context) error {
 // ReloadDirectory rereads parties and groups, e.g. after another instance
 // changed them.
 func (s *Service) ReloadDirectory(ctx context.Context) error {
+	s.reloading.Lock()
+	defer s.reloading.Unlock()
 	d, err := s.loadDirectory(ctx)
 	if err != nil {
 		return err

@@ -9,10 +9,14 @@ import (
 	"github.com/concord-mission/concord"
 )
 
-// Statements that record an event: in the history and in the outbox.
+// Statements that record an event: in the history and in the outbox. The
+// outbox row names the history row just inserted rather than copying the
+// event.
 const (
 	insertHistory = `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`
-	insertOutbox  = `INSERT INTO outbox (event) VALUES (?)`
+	insertOutbox  = `INSERT INTO outbox (hist) VALUES (last_insert_rowid())`
+	// outboxEvents reads the outbox with each event's text.
+	outboxEvents = `SELECT o.seq, COALESCE(o.event, h.event) FROM outbox o LEFT JOIN history h ON h.seq = o.hist`
 )
 
 // eventWriter writes events to the history and the outbox of one
@@ -41,7 +45,7 @@ func (w eventWriter) record(ctx context.Context, ev concord.Event) error {
 	if _, err := w.hist.ExecContext(ctx, ev.Kind, ev.RecordID, ev.Version, b); err != nil {
 		return err
 	}
-	_, err = w.out.ExecContext(ctx, b)
+	_, err = w.out.ExecContext(ctx)
 	return err
 }
 
@@ -54,14 +58,14 @@ func record(ctx context.Context, tx *sql.Tx, ev concord.Event) error {
 	if _, err := tx.ExecContext(ctx, insertHistory, ev.Kind, ev.RecordID, ev.Version, b); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, insertOutbox, b)
+	_, err = tx.ExecContext(ctx, insertOutbox)
 	return err
 }
 
 // PendingEvents returns unpublished events after sequence after, in commit
 // order.
 func (db *DB) PendingEvents(ctx context.Context, after int64, limit int) ([]concord.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	rows, err := db.r.QueryContext(ctx, outboxEvents+` WHERE o.seq > ? ORDER BY o.seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -14,14 +14,7 @@ import (
 // live picture's writer does under load; one op is one report.
 func BenchmarkPutTracks(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(b.TempDir(), "c.db"), Options{Migrate: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.PutParty(ctx, concord.Party{Code: "BEN", Name: "Bench", Kind: concord.KindContributingNation}, 0, concord.Event{Kind: "party", Verb: "created", RecordID: "BEN", Version: 1, ID: "x"}); err != nil {
-		b.Log(err)
-	}
+	db := benchDB(b)
 	t0 := time.Now().Add(-time.Hour)
 	batch := make([]concord.Track, 500)
 	b.ResetTimer()
@@ -35,4 +28,18 @@ func BenchmarkPutTracks(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchDB is a new database with the party BEN.
+func benchDB(b *testing.B) *DB {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "c.db"), Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.PutParty(ctx, concord.Party{Code: "BEN", Name: "Bench", Kind: concord.KindContributingNation}, 0, concord.Event{Kind: "party", Verb: "created", RecordID: "BEN", Version: 1, ID: "x"}); err != nil {
+		b.Fatal(err)
+	}
+	return db
 }

@@ -113,14 +113,19 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			return h, err
 		})
 	case "history", "outbox":
-		rows, err := db.r.QueryContext(ctx, `SELECT event FROM `+table+` ORDER BY seq`)
+		q := `SELECT seq, event FROM history ORDER BY seq`
+		if table == "outbox" {
+			q = outboxEvents + ` ORDER BY o.seq`
+		}
+		rows, err := db.r.QueryContext(ctx, q)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
+			var seq int64
 			var b []byte
-			if err := rows.Scan(&b); err != nil {
+			if err := rows.Scan(&seq, &b); err != nil {
 				return err
 			}
 			if err := emit(b); err != nil {

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -309,7 +312,7 @@ func (s *Service) Import(ctx context.Context, v concord.Viewer, r io.Reader, opt
 	var entries []*entry
 	if t.has("stage") {
 		res.Kind = "events"
-		writes, entries, err = s.importEvents(ctx, v, t, refs, &res, progress)
+		writes, entries, err = s.importEvents(v, t, refs, &res, progress)
 	} else {
 		res.Kind = "consignments"
 		writes, entries, err = s.importConsignments(v, t, refs, &res, progress)
@@ -330,63 +333,44 @@ func (s *Service) Import(ctx context.Context, v concord.Viewer, r io.Reader, opt
 	return res, nil
 }
 
+// checkedRow is one consignment row after its checks: its problems, or
+// the consignment and the write that would register it.
+type checkedRow struct {
+	errs  []RowError
+	entry *entry
+	write concord.RecordWrite
+	fatal error
+}
+
 func (s *Service) importConsignments(v concord.Viewer, t *table, refs *refs, res *ImportResult, progress func(string, int, int)) ([]concord.RecordWrite, []*entry, error) {
-	now := s.core.Now()
-	var writes []concord.RecordWrite
-	var entries []*entry
-	seen := map[string]*entry{}
 	for _, need := range []string{"sender", "crossing", "category"} {
 		if !t.has(need) {
 			return nil, nil, concord.Errorf(concord.Invalid, "missing column %s (%s)", need, tagOf(need))
 		}
 	}
-	for i, row := range t.rows {
+	now := s.core.Now()
+	// Rows are checked on every core; duplicates are then found in file
+	// order.
+	rows := make([]checkedRow, len(t.rows))
+	eachChunk(len(t.rows), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			rows[i] = s.checkConsignmentRow(v, t, t.rows[i], t.first+i, refs, now)
+		}
+	}, func(done int) { progress("checking", done, len(t.rows)) })
+	var writes []concord.RecordWrite
+	var entries []*entry
+	seen := map[string]*entry{}
+	for i, r := range rows {
 		line := t.first + i
-		if i%1000 == 0 {
-			progress("checking", i, len(t.rows))
+		if r.fatal != nil {
+			return nil, nil, r.fatal
 		}
-		var errs []RowError
-		in := CreateInput{Consignment: aid.Consignment{
-			Ref: t.get(row, "ref"), ExternalRefs: refsOf(t, row), Sender: t.get(row, "sender"), Implementer: t.get(row, "implementer"),
-			Category: aid.Category(strings.ToLower(t.get(row, "category"))), Corridor: t.get(row, "corridor"), Origin: t.get(row, "origin"),
-			Crossing: t.get(row, "crossing"), Destination: t.get(row, "destination"),
-			Planned: aid.Qty{Trucks: number(t, row, "trucks", &errs, line), Tonnes: number(t, row, "tonnes", &errs, line),
-				Pallets: number(t, row, "pallets", &errs, line), Litres: number(t, row, "litres", &errs, line)},
-		}}
-		if p := t.get(row, "priority"); p != "" {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				errs = append(errs, RowError{line, "priority", fmt.Sprintf("%q is not a whole number", p)})
-			}
-			in.Priority = n
-		}
-		if name := t.get(row, "item_name"); name != "" {
-			in.Lines = []aid.Line{{ItemCode: t.get(row, "item_code"), ItemName: name, Category: in.Category, Quantity: in.Planned.Tonnes, Unit: "t", WeightKg: in.Planned.Tonnes * 1000}}
-		}
-		if at := t.get(row, "registered_at"); at != "" {
-			ts, err := parseTime(at)
-			if err != nil {
-				errs = append(errs, RowError{line, "registered_at", err.Error()})
-			}
-			in.RegisteredAt = ts
-		}
-		if rel := t.get(row, "rel"); rel != "" {
-			in.Marking = concord.Marking{Owner: strings.ToUpper(in.Sender), Rel: strings.FieldsFunc(rel, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })}
-		}
-		if len(in.ExternalRefs) == 0 {
-			errs = append(errs, RowError{line, "ref_un2720", "an imported consignment needs an external reference (UN2720, waybill or clearance number) so that importing the file again creates no duplicates"})
-		}
-		if len(errs) > 0 {
-			res.Errors = append(res.Errors, errs...)
+		if len(r.errs) > 0 {
+			res.Errors = append(res.Errors, r.errs...)
 			res.RejectedLines = append(res.RejectedLines, line)
 			continue
 		}
-		e, err := s.prepare(v, in, refs, now)
-		if err != nil {
-			res.Errors = append(res.Errors, rowErrors(err, line)...)
-			res.RejectedLines = append(res.RejectedLines, line)
-			continue
-		}
+		e := r.entry
 		key := e.doc.externalKey()
 		prior := seen[key]
 		if prior == nil {
@@ -402,16 +386,81 @@ func (s *Service) importConsignments(v concord.Viewer, t *table, refs *refs, res
 			continue
 		}
 		seen[key] = e
-		w, err := s.recordWrite(v, e, 0, concord.VerbCreated, EventData{Consignment: &e.doc.Consignment, Events: e.doc.Events, Status: e.status})
-		if err != nil {
-			return nil, nil, err
-		}
-		writes, entries = append(writes, w), append(entries, e)
+		writes, entries = append(writes, r.write), append(entries, e)
 		res.Consignments++
 		res.Events++
 	}
-	progress("checking", len(t.rows), len(t.rows))
 	return writes, entries, nil
+}
+
+// checkConsignmentRow reads and checks one consignment row; it may run on
+// several goroutines at once.
+func (s *Service) checkConsignmentRow(v concord.Viewer, t *table, row []string, line int, refs *refs, now time.Time) checkedRow {
+	var errs []RowError
+	in := CreateInput{Consignment: aid.Consignment{
+		Ref: t.get(row, "ref"), ExternalRefs: refsOf(t, row), Sender: t.get(row, "sender"), Implementer: t.get(row, "implementer"),
+		Category: aid.Category(strings.ToLower(t.get(row, "category"))), Corridor: t.get(row, "corridor"), Origin: t.get(row, "origin"),
+		Crossing: t.get(row, "crossing"), Destination: t.get(row, "destination"),
+		Planned: aid.Qty{Trucks: number(t, row, "trucks", &errs, line), Tonnes: number(t, row, "tonnes", &errs, line),
+			Pallets: number(t, row, "pallets", &errs, line), Litres: number(t, row, "litres", &errs, line)},
+	}}
+	if p := t.get(row, "priority"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			errs = append(errs, RowError{line, "priority", fmt.Sprintf("%q is not a whole number", p)})
+		}
+		in.Priority = n
+	}
+	if name := t.get(row, "item_name"); name != "" {
+		in.Lines = []aid.Line{{ItemCode: t.get(row, "item_code"), ItemName: name, Category: in.Category, Quantity: in.Planned.Tonnes, Unit: "t", WeightKg: in.Planned.Tonnes * 1000}}
+	}
+	if at := t.get(row, "registered_at"); at != "" {
+		ts, err := parseTime(at)
+		if err != nil {
+			errs = append(errs, RowError{line, "registered_at", err.Error()})
+		}
+		in.RegisteredAt = ts
+	}
+	if rel := t.get(row, "rel"); rel != "" {
+		in.Marking = concord.Marking{Owner: strings.ToUpper(in.Sender), Rel: strings.FieldsFunc(rel, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })}
+	}
+	if len(in.ExternalRefs) == 0 {
+		errs = append(errs, RowError{line, "ref_un2720", "an imported consignment needs an external reference (UN2720, waybill or clearance number) so that importing the file again creates no duplicates"})
+	}
+	if len(errs) > 0 {
+		return checkedRow{errs: errs}
+	}
+	e, err := s.prepare(v, in, refs, now)
+	if err != nil {
+		return checkedRow{errs: rowErrors(err, line)}
+	}
+	w, err := s.recordWrite(v, e, 0, concord.VerbCreated, EventData{Consignment: &e.doc.Consignment, Events: e.doc.Events, Status: e.status})
+	return checkedRow{entry: e, write: w, fatal: err}
+}
+
+// eachChunk calls fn for consecutive chunks of [0, n) on every core, and
+// done (one call at a time) with how many items are finished.
+func eachChunk(n int, fn func(lo, hi int), done func(int)) {
+	const chunk = 1000
+	var next, finished atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				hi := min(lo+chunk, n)
+				fn(lo, hi)
+				mu.Lock()
+				done(int(finished.Add(int64(hi - lo))))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // headerDiff names the first header field in which two consignments differ.
@@ -441,7 +490,16 @@ func tagOf(name string) string {
 	return ""
 }
 
-func (s *Service) importEvents(ctx context.Context, v concord.Viewer, t *table, refs *refs, res *ImportResult, progress func(string, int, int)) ([]concord.RecordWrite, []*entry, error) {
+// eventRow is one stage-event row: its problems, or the consignment it
+// names and the event; skipped if the timeline already holds the event.
+type eventRow struct {
+	errs    []RowError
+	entry   *entry
+	ev      aid.Event
+	skipped bool
+}
+
+func (s *Service) importEvents(v concord.Viewer, t *table, refs *refs, res *ImportResult, progress func(string, int, int)) ([]concord.RecordWrite, []*entry, error) {
 	now := s.core.Now()
 	if !t.has("at") {
 		return nil, nil, concord.Errorf(concord.Invalid, "missing column at (%s)", tagOf("at"))
@@ -449,85 +507,72 @@ func (s *Service) importEvents(ctx context.Context, v concord.Viewer, t *table, 
 	if !t.has("consignment") && !t.has("ref_un2720") && !t.has("ref_waybill") && !t.has("ref_clearance") {
 		return nil, nil, concord.Errorf(concord.Invalid, "missing column: name the consignment by consignment (#meta+id) or an external reference (#meta+ref+un2720)")
 	}
-	vis := s.visibility(v)
+	// Rows are read on every core; then each consignment's rows are
+	// checked against its timeline in file order, consignments spread
+	// over the cores.
+	rows := make([]eventRow, len(t.rows))
+	eachChunk(len(t.rows), func(lo, hi int) {
+		vis := s.visibility(v) // it caches, so one per goroutine
+		for i := lo; i < hi; i++ {
+			rows[i] = s.readEventRow(t, t.rows[i], t.first+i, vis)
+		}
+	}, func(done int) { progress("reading", done, len(t.rows)) })
 	type work struct {
-		orig  *entry
-		cur   *entry
-		added []aid.Event
+		orig, cur *entry
+		added     []aid.Event
+		rows      []int
 	}
 	works := map[string]*work{}
-	var order []string
-	for i, row := range t.rows {
-		line := t.first + i
-		if i%1000 == 0 {
-			progress("checking", i, len(t.rows))
-		}
-		var errs []RowError
-		var e *entry
-		if id := t.get(row, "consignment"); id != "" {
-			e = s.idx.get(id)
-			if e == nil {
-				e = s.byRef(id)
-			}
-		} else {
-			for k, val := range refsOf(t, row) {
-				if e = s.idx.byExternal(k + ":" + val); e != nil {
-					break
-				}
-			}
-		}
-		if e == nil || !vis.sees(e) {
-			res.Errors = append(res.Errors, RowError{line, "consignment", "no such consignment"})
-			res.RejectedLines = append(res.RejectedLines, line)
+	var order []*work
+	for i, r := range rows {
+		if len(r.errs) > 0 {
 			continue
 		}
-		ev := aid.Event{Stage: aid.Stage(strings.ToLower(t.get(row, "stage"))), Place: t.get(row, "place"), Reason: t.get(row, "reason"),
-			Kind: strings.ToLower(t.get(row, "kind")), Evidence: t.get(row, "evidence"), Supersedes: t.get(row, "supersedes"),
-			Qty: aid.Qty{Trucks: number(t, row, "trucks", &errs, line), Tonnes: number(t, row, "tonnes", &errs, line), Pallets: number(t, row, "pallets", &errs, line),
-				Litres: number(t, row, "litres", &errs, line), Damaged: number(t, row, "damaged_tonnes", &errs, line)}}
-		if items := t.get(row, "items"); items != "" {
-			ev.Items = strings.Split(items, ";")
-		}
-		at, err := parseTime(t.get(row, "at"))
-		if err != nil {
-			errs = append(errs, RowError{line, "at", err.Error()})
-		}
-		ev.At = at
-		if len(errs) > 0 {
-			res.Errors = append(res.Errors, errs...)
-			res.RejectedLines = append(res.RejectedLines, line)
-			continue
-		}
-		w := works[e.doc.ID]
+		w := works[r.entry.doc.ID]
 		if w == nil {
-			w = &work{orig: e, cur: e}
-			works[e.doc.ID] = w
-			order = append(order, e.doc.ID)
+			w = &work{orig: r.entry, cur: r.entry}
+			works[r.entry.doc.ID] = w
+			order = append(order, w)
 		}
-		next, added, err := s.stage(v, w.cur, []aid.Event{ev}, refs, now)
-		if err != nil {
-			for _, re := range rowErrors(err, line) {
-				if re.Column == "" || re.Column == "stage" {
-					re.Column = "stage"
-				}
-				res.Errors = append(res.Errors, re)
-			}
-			res.RejectedLines = append(res.RejectedLines, line)
-			continue
-		}
-		if len(added) == 0 {
-			res.Skipped++
-			continue
-		}
-		next.version = w.orig.version + 1
-		w.cur, w.added = next, append(w.added, added...)
-		res.Events++
+		w.rows = append(w.rows, i)
 	}
-	progress("checking", len(t.rows), len(t.rows))
+	eachChunk(len(order), func(lo, hi int) {
+		for _, w := range order[lo:hi] {
+			for _, i := range w.rows {
+				r := &rows[i]
+				next, added, err := s.stage(v, w.cur, []aid.Event{r.ev}, refs, now)
+				if err != nil {
+					for _, re := range rowErrors(err, t.first+i) {
+						if re.Column == "" {
+							re.Column = "stage"
+						}
+						r.errs = append(r.errs, re)
+					}
+					continue
+				}
+				if len(added) == 0 {
+					r.skipped = true
+					continue
+				}
+				next.version = w.orig.version + 1
+				w.cur, w.added = next, append(w.added, added...)
+			}
+		}
+	}, func(done int) { progress("checking", done, len(order)) })
+	for i, r := range rows {
+		switch {
+		case len(r.errs) > 0:
+			res.Errors = append(res.Errors, r.errs...)
+			res.RejectedLines = append(res.RejectedLines, t.first+i)
+		case r.skipped:
+			res.Skipped++
+		default:
+			res.Events++
+		}
+	}
 	var writes []concord.RecordWrite
 	var entries []*entry
-	for _, id := range order {
-		w := works[id]
+	for _, w := range order {
 		if len(w.added) == 0 {
 			continue
 		}
@@ -538,6 +583,41 @@ func (s *Service) importEvents(ctx context.Context, v concord.Viewer, t *table, 
 		writes, entries = append(writes, rw), append(entries, w.cur)
 	}
 	return writes, entries, nil
+}
+
+// readEventRow reads one stage-event row and finds its consignment among
+// those vis sees; it may run on several goroutines at once.
+func (s *Service) readEventRow(t *table, row []string, line int, vis *visibility) eventRow {
+	var e *entry
+	if id := t.get(row, "consignment"); id != "" {
+		e = s.idx.get(id)
+		if e == nil {
+			e = s.byRef(id)
+		}
+	} else {
+		for k, val := range refsOf(t, row) {
+			if e = s.idx.byExternal(k + ":" + val); e != nil {
+				break
+			}
+		}
+	}
+	if e == nil || !vis.sees(e) {
+		return eventRow{errs: []RowError{{line, "consignment", "no such consignment"}}}
+	}
+	var errs []RowError
+	ev := aid.Event{Stage: aid.Stage(strings.ToLower(t.get(row, "stage"))), Place: t.get(row, "place"), Reason: t.get(row, "reason"),
+		Kind: strings.ToLower(t.get(row, "kind")), Evidence: t.get(row, "evidence"), Supersedes: t.get(row, "supersedes"),
+		Qty: aid.Qty{Trucks: number(t, row, "trucks", &errs, line), Tonnes: number(t, row, "tonnes", &errs, line), Pallets: number(t, row, "pallets", &errs, line),
+			Litres: number(t, row, "litres", &errs, line), Damaged: number(t, row, "damaged_tonnes", &errs, line)}}
+	if items := t.get(row, "items"); items != "" {
+		ev.Items = strings.Split(items, ";")
+	}
+	at, err := parseTime(t.get(row, "at"))
+	if err != nil {
+		errs = append(errs, RowError{line, "at", err.Error()})
+	}
+	ev.At = at
+	return eventRow{errs: errs, entry: e, ev: ev}
 }
 
 // byRef finds a consignment by its Concord reference (CRS-…).

@@ -322,6 +322,21 @@ type refs struct {
 	sites   map[string]concord.Feature // id → site
 	byName  map[string]string          // lower-case name → id
 	regions []region
+	mu      sync.Mutex
+	located map[string]string // site id → north or south, as found
+}
+
+// regionOf is locate, remembered per site: an import places thousands of
+// consignments at a few sites.
+func (r *refs) regionOf(f concord.Feature) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reg, ok := r.located[f.ID]
+	if !ok {
+		reg = r.locate(f)
+		r.located[f.ID] = reg
+	}
+	return reg
 }
 
 type region struct {
@@ -334,7 +349,7 @@ func (s *Service) refs(ctx context.Context) (*refs, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &refs{sites: map[string]concord.Feature{}, byName: map[string]string{}}
+	r := &refs{sites: map[string]concord.Feature{}, byName: map[string]string{}, located: map[string]string{}}
 	for _, f := range fs {
 		switch f.Kind {
 		case concord.FeatureSite:
@@ -361,9 +376,9 @@ func (r *refs) site(ref string, kind concord.SiteKind) (concord.Feature, bool) {
 	return f, true
 }
 
-// regionOf says whether a site lies north (North Gaza and Gaza
+// locate says whether a site lies north (North Gaza and Gaza
 // governorates) or south; without governorates, north of 31.45° N.
-func (r *refs) regionOf(f concord.Feature) string {
+func (r *refs) locate(f concord.Feature) string {
 	c := f.Geometry.Bound().Center()
 	for _, g := range r.regions {
 		if p, ok := g.poly.(orb.Polygon); ok && planar.PolygonContains(p, c) {

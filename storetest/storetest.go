@@ -495,6 +495,18 @@ func testRecordBatches(t *testing.T, s concord.Store) {
 	if got := pending() - before; got != 2401 {
 		t.Fatalf("%d events pending after the batch, want 2401", got)
 	}
+	// The outbox holds the events in the order they were written.
+	evs, err := s.PendingEvents(ctx, 0, 100000)
+	must(t, err)
+	k := before
+	for _, w := range ws {
+		for _, e := range w.Events {
+			if evs[k].ID != e.ID || evs[k].RecordID != e.RecordID {
+				t.Fatalf("pending event %d is %s of %s, want %s of %s", k, evs[k].ID, evs[k].RecordID, e.ID, e.RecordID)
+			}
+			k++
+		}
+	}
 	got, err := s.Record(ctx, "consignment", "c0000")
 	must(t, err)
 	if got.Version != 2 || string(got.Data) != `{"v":2}` {

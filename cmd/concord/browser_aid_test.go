@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/concord-mission/concord/aid"
 	"github.com/concord-mission/concord/pipeline"
@@ -490,4 +495,88 @@ func TestBrowserAid(t *testing.T) {
 	if n := count(t, ctx, "#aid-timeline"); n != 0 {
 		t.Fatal("WFP sees a timeline of NRC's consignment")
 	}
+}
+
+// TestBrowserAidImport imports a CSV file from the aid view: a bad file is
+// refused with each problem's line and column and stores nothing; a good
+// one registers its consignments and the list shows them.
+func TestBrowserAidImport(t *testing.T) {
+	s := start(t, withDemo)
+	ctx := browserFor(t, 2*time.Minute)
+	dir := t.TempDir()
+	var good bytes.Buffer
+	if err := writeConsignmentsCSV(&good, 25, 1, "WFP", "UN2720-UI", time.Now().Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	goodPath, badPath := filepath.Join(dir, "good.csv"), filepath.Join(dir, "bad.csv")
+	// Two good rows, then one through an unknown crossing and one with a
+	// negative weight (lines 5 and 6).
+	rows, err := csv.NewReader(bytes.NewReader(good.Bytes())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere, negative := slices.Clone(rows[2]), slices.Clone(rows[3])
+	nowhere[0], nowhere[4] = "UN2720-UI-BAD1", "Nowhere crossing"
+	negative[0], negative[7] = "UN2720-UI-BAD2", "-3"
+	var badBuf bytes.Buffer
+	cw := csv.NewWriter(&badBuf)
+	_ = cw.WriteAll(append(slices.Clone(rows[:4]), nowhere, negative))
+	bad := badBuf.String()
+	for p, b := range map[string]string{goodPath: good.String(), badPath: bad} {
+		if err := os.WriteFile(p, []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.m.Pipeline.Len()
+
+	loginUI(t, ctx, s.url(), "wfp.logistics")
+	openAid(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#aid-import-open"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `!document.querySelector('#aid-import').hidden && document.querySelector('#aid-list').hidden`, "the import panel in place of the list")
+	upload := func(path string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#aid-import-file"), []string{path})); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `!document.querySelector('#aid-import-go').disabled`, "the import button enabled")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#aid-import-go"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	upload(badPath)
+	waitJS(t, ctx, `!!document.querySelector('#aid-import-errors')`, "the bad file's problems")
+	problems := text(t, ctx, "#aid-import-result")
+	for _, want := range []string{"nothing was imported", "line 5, column crossing", "unknown crossing", "line 6, column tonnes", "-3 is negative"} {
+		if !strings.Contains(problems, want) {
+			t.Fatalf("the import panel says %q; want it to mention %q", problems, want)
+		}
+	}
+	if n := s.m.Pipeline.Len(); n != before {
+		t.Fatalf("a refused file stored %d consignments", n-before)
+	}
+	screenshot(t, ctx, "browser-aid-import-refused")
+
+	upload(goodPath)
+	waitJS(t, ctx, `!!document.querySelector('#aid-import-result .aid-import-done')`, "the good file's summary")
+	if done := text(t, ctx, "#aid-import-result"); !strings.Contains(done, "25 rows, 25 consignments registered") {
+		t.Fatalf("the import panel says %q", done)
+	}
+	if n := s.m.Pipeline.Len(); n != before+25 {
+		t.Fatalf("%d consignments stored, want 25", n-before)
+	}
+	screenshot(t, ctx, "browser-aid-import")
+	// Importing the same file again creates nothing.
+	upload(goodPath)
+	waitJS(t, ctx, `document.querySelector('#aid-import-result').textContent.includes('25 already there')`, "the second import's summary")
+	if n := s.m.Pipeline.Len(); n != before+25 {
+		t.Fatalf("the second import stored %d more", n-before-25)
+	}
+	// Escape goes back to the list.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.querySelector('#aid-import').hidden && !document.querySelector('#aid-list').hidden`, "the list back after Escape")
 }

@@ -12,6 +12,7 @@ import { aidApi, type AidFilter, type ConsignmentSummary, type Crossing, type Cr
 import { AidCharts, shortCrossing } from "./aidcharts";
 import { CrossingsPanel } from "./aidcrossings";
 import { ConsignmentDetail } from "./aiddetail";
+import { ImportPanel } from "./aidimport";
 import { CATEGORY_LABEL, STAGE_LABEL, addDays, compact, hours, isoDay, lbl, num, pct, qtyText, stageChip } from "./aidfmt";
 import { bannerClass, type Directory } from "./details";
 import { clear, h, type Child } from "./dom";
@@ -56,6 +57,7 @@ export class AidUI {
   private charts: AidCharts;
   private xings: CrossingsPanel;
   private detail: ConsignmentDetail;
+  private importer: ImportPanel;
   private fromIn: HTMLInputElement;
   private toIn: HTMLInputElement;
   private crossingSel: HTMLSelectElement;
@@ -173,6 +175,14 @@ export class AidUI {
       onClose: () => this.closeConsignment(),
     });
 
+    this.importer = new ImportPanel({ onImported: () => this.scheduleReload(), onClose: () => this.closeImport() });
+    // Any account that records data may import; the server checks each row.
+    const roles = host.session.user.roles ?? [];
+    const importBtn = roles.some((r) => ["admin", "coordinator", "liaison", "reporter"].includes(r))
+      ? h("button", { id: "aid-import-open", type: "button", class: "btn btn-small aid-import-open", title: "Import consignments or stage events from a CSV file" }, "Import")
+      : null;
+    importBtn?.addEventListener("click", () => this.openImport());
+
     this.el = h(
       "div",
       { id: "aid-board", class: "aid-board", "aria-label": "Aid pipeline", "data-ready": "0" },
@@ -181,14 +191,14 @@ export class AidUI {
         { class: "aid-toolbar" },
         h("div", { class: "aid-title" }, h("h1", null, "Aid pipeline"), this.summaryEl),
         filters,
-        h("div", { class: "aid-exports", role: "group", "aria-label": "Export as HXL CSV" }, h("span", { class: "aid-exports-label" }, "HXL CSV"), this.exports.consignments, this.exports.events, this.exports.kpis),
+        h("div", { class: "aid-exports", role: "group", "aria-label": "Export as HXL CSV" }, h("span", { class: "aid-exports-label" }, "HXL CSV"), this.exports.consignments, this.exports.events, this.exports.kpis, importBtn),
       ),
       this.noticeEl,
       h(
         "div",
         { class: "aid-body" },
         h("div", { class: "aid-main" }, this.tilesEl, this.xings.el, this.charts.el),
-        h("div", { class: "aid-side" }, this.listPanel, this.detail.el),
+        h("div", { class: "aid-side" }, this.listPanel, this.detail.el, this.importer.el),
       ),
     );
     this.showFilter();
@@ -233,8 +243,12 @@ export class AidUI {
     else this.stale = true;
   }
 
-  /** Escape: closes an open consignment; true when it did. */
+  /** Escape: closes the import panel or an open consignment; true when it did. */
   escape(): boolean {
+    if (this.importer.open) {
+      this.closeImport();
+      return true;
+    }
     if (!this.detail.id) return false;
     this.closeConsignment();
     return true;
@@ -477,7 +491,19 @@ export class AidUI {
     }
   }
 
+  private openImport(): void {
+    if (this.detail.id) this.detail.close();
+    this.listPanel.hidden = true;
+    this.importer.show();
+  }
+
+  private closeImport(): void {
+    this.importer.hide();
+    this.listPanel.hidden = false;
+  }
+
   private async openConsignment(id: string): Promise<void> {
+    this.importer.hide();
     this.listPanel.hidden = true;
     for (const r of this.listBody.querySelectorAll<HTMLElement>(".aid-row")) r.classList.toggle("is-selected", r.dataset.consignmentId === id);
     await this.detail.open(id);

@@ -229,6 +229,18 @@ export function filterQuery(f: AidFilter, extra: Record<string, string> = {}): U
   return q;
 }
 
+/** What an import did (pipeline.ImportResult). */
+export interface ImportResult {
+  kind: "consignments" | "events";
+  rows: number;
+  consignments_created: number;
+  events_recorded: number;
+  skipped_duplicates: number;
+  rows_rejected: number;
+  errors: { line: number; column?: string; reason: string }[] | null;
+  ignored_columns: string[] | null;
+}
+
 const id = encodeURIComponent;
 
 export const aidApi = {
@@ -243,6 +255,8 @@ export const aidApi = {
     ),
   get: (cid: string) => request<ConsignmentView>("GET", `/api/consignments/${id(cid)}`),
   append: (cid: string, ev: StageInput) => request<ConsignmentView>("POST", `/api/consignments/${id(cid)}/events`, ev),
+  importCSV: (file: Blob, validOnly: boolean) =>
+    request<ImportResult>("POST", `/api/consignments/import${validOnly ? "?mode=valid_only" : ""}`, file, "text/csv"),
   exportURL: (what: "consignments" | "events" | "kpis", f: AidFilter) => {
     const q = filterQuery(f).toString();
     return `/api/aid/export/${what}.csv${q ? `?${q}` : ""}`;

@@ -394,15 +394,17 @@ export class ApiError extends Error {
   }
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Sends a request; a body is JSON unless a content type says it is sent
+ * as it is (a CSV file). */
+export async function request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: "same-origin",
     headers: { Accept: "application/json, application/geo+json, application/problem+json" },
   };
   if (body !== undefined) {
-    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = contentType;
+    init.body = contentType === "application/json" ? JSON.stringify(body) : (body as BodyInit);
   }
   let res: Response;
   try {

@@ -135,6 +135,12 @@ export class AidUI {
       const id = openIn.value.trim();
       if (id) void this.openConsignment(id);
     });
+    // Any account that records data may import; the server checks each row.
+    const roles = host.session.user.roles ?? [];
+    const importBtn = roles.some((r) => ["admin", "coordinator", "liaison", "reporter"].includes(r))
+      ? h("button", { id: "aid-import-open", type: "button", class: "btn btn-small aid-import-open", title: "Import consignments or stage events from a CSV file" }, "Import")
+      : null;
+    importBtn?.addEventListener("click", () => this.openImport());
     this.listHint = h("span", { class: "panel-hint", id: "aid-list-hint" });
     this.listBody = h("tbody", null);
     this.prevBtn = h("button", { id: "aid-prev", type: "button", class: "btn btn-small", disabled: true }, "← Newer");
@@ -153,7 +159,7 @@ export class AidUI {
       "section",
       { id: "aid-list", class: "aid-panel aid-list", "aria-label": "Consignments" },
       h("div", { class: "aid-panel-head" }, h("h2", null, "Consignments", this.listHint), this.statusSel),
-      h("div", { class: "aid-list-tools" }, openForm),
+      h("div", { class: "aid-list-tools" }, openForm, importBtn),
       h(
         "div",
         { class: "aid-list-scroll" },
@@ -176,12 +182,6 @@ export class AidUI {
     });
 
     this.importer = new ImportPanel({ onImported: () => this.scheduleReload(), onClose: () => this.closeImport() });
-    // Any account that records data may import; the server checks each row.
-    const roles = host.session.user.roles ?? [];
-    const importBtn = roles.some((r) => ["admin", "coordinator", "liaison", "reporter"].includes(r))
-      ? h("button", { id: "aid-import-open", type: "button", class: "btn btn-small aid-import-open", title: "Import consignments or stage events from a CSV file" }, "Import")
-      : null;
-    importBtn?.addEventListener("click", () => this.openImport());
 
     this.el = h(
       "div",
@@ -191,7 +191,7 @@ export class AidUI {
         { class: "aid-toolbar" },
         h("div", { class: "aid-title" }, h("h1", null, "Aid pipeline"), this.summaryEl),
         filters,
-        h("div", { class: "aid-exports", role: "group", "aria-label": "Export as HXL CSV" }, h("span", { class: "aid-exports-label" }, "HXL CSV"), this.exports.consignments, this.exports.events, this.exports.kpis, importBtn),
+        h("div", { class: "aid-exports", role: "group", "aria-label": "Export as HXL CSV" }, h("span", { class: "aid-exports-label" }, "HXL CSV"), this.exports.consignments, this.exports.events, this.exports.kpis),
       ),
       this.noticeEl,
       h(

@@ -442,8 +442,9 @@ func (s *Service) checkConsignmentRow(v concord.Viewer, t *table, row []string, 
 // done (one call at a time) with how many items are finished.
 func eachChunk(n int, fn func(lo, hi int), done func(int)) {
 	const chunk = 1000
-	var next, finished atomic.Int64
-	var mu sync.Mutex
+	var next atomic.Int64
+	var mu sync.Mutex // guards finished and done
+	finished := 0
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
@@ -455,7 +456,8 @@ func eachChunk(n int, fn func(lo, hi int), done func(int)) {
 				hi := min(lo+chunk, n)
 				fn(lo, hi)
 				mu.Lock()
-				done(int(finished.Add(int64(hi - lo))))
+				finished += hi - lo
+				done(finished)
 				mu.Unlock()
 			}
 		})

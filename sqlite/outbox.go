@@ -16,7 +16,9 @@ const (
 	insertHistory = `INSERT INTO history (kind, record_id, version, event) VALUES (?, ?, ?, ?)`
 	insertOutbox  = `INSERT INTO outbox (hist) VALUES (last_insert_rowid())`
 	// outboxEvents reads the outbox with each event's text.
-	outboxEvents = `SELECT o.seq, COALESCE(o.event, h.event) FROM outbox o LEFT JOIN history h ON h.seq = o.hist`
+	outboxEvents = `SELECT o.seq, ` + outboxEvent + outboxFrom
+	outboxEvent  = `COALESCE(o.event, h.event)`
+	outboxFrom   = ` FROM outbox o LEFT JOIN history h ON h.seq = o.hist`
 )
 
 // eventWriter writes events to the history and the outbox of one

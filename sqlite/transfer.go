@@ -113,9 +113,9 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 			return h, err
 		})
 	case "history", "outbox":
-		q := `SELECT seq, event FROM history ORDER BY seq`
+		q := `SELECT event FROM history ORDER BY seq`
 		if table == "outbox" {
-			q = outboxEvents + ` ORDER BY o.seq`
+			q = `SELECT ` + outboxEvent + outboxFrom + ` ORDER BY o.seq`
 		}
 		rows, err := db.r.QueryContext(ctx, q)
 		if err != nil {
@@ -123,9 +123,8 @@ func (db *DB) Export(ctx context.Context, table string, emit func(json.RawMessag
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var seq int64
 			var b []byte
-			if err := rows.Scan(&seq, &b); err != nil {
+			if err := rows.Scan(&b); err != nil {
 				return err
 			}
 			if err := emit(b); err != nil {

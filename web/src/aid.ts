@@ -16,6 +16,7 @@ import { ImportPanel } from "./aidimport";
 import { CATEGORY_LABEL, STAGE_LABEL, addDays, compact, hours, isoDay, lbl, num, pct, qtyText, stageChip } from "./aidfmt";
 import { bannerClass, type Directory } from "./details";
 import { clear, h, type Child } from "./dom";
+import { rolesOf } from "./mvctx";
 import { zShort } from "./format";
 
 /** How long live changes are gathered before the view reloads once. */
@@ -136,8 +137,7 @@ export class AidUI {
       if (id) void this.openConsignment(id);
     });
     // Any account that records data may import; the server checks each row.
-    const roles = host.session.user.roles ?? [];
-    const importBtn = roles.some((r) => ["admin", "coordinator", "liaison", "reporter"].includes(r))
+    const importBtn = rolesOf(host.session).canWrite
       ? h("button", { id: "aid-import-open", type: "button", class: "btn btn-small aid-import-open", title: "Import consignments or stage events from a CSV file" }, "Import")
       : null;
     importBtn?.addEventListener("click", () => this.openImport());

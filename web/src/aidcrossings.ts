@@ -12,6 +12,7 @@ import type { Directory } from "./details";
 import { clear, h } from "./dom";
 import { zShort } from "./format";
 import { partyChip } from "./mvcommon";
+import { rolesOf } from "./mvctx";
 
 export interface CrossingsHost {
   session: Session;
@@ -24,9 +25,8 @@ export interface CrossingsHost {
 
 /** Whether the viewer may open or close a crossing (the server's rule). */
 export function mayOperate(s: Session, c: Crossing): boolean {
-  const roles = s.user.roles ?? [];
-  if (s.party.kind === "coordination" && roles.some((r) => r === "coordinator" || r === "admin")) return true;
-  return s.party.code === c.operator && roles.some((r) => ["admin", "coordinator", "liaison", "reporter"].includes(r));
+  const { canWrite, isCMCC } = rolesOf(s);
+  return isCMCC || (s.party.code === c.operator && canWrite);
 }
 
 export class CrossingsPanel {

@@ -11,6 +11,7 @@ import { bannerClass, type Directory } from "./details";
 import { append, clear, h } from "./dom";
 import { fromInputValue, zShort } from "./format";
 import { partyChip, zRange } from "./mvcommon";
+import { rolesOf } from "./mvctx";
 
 /** Stages the crossing's operator records (the server's authority stages). */
 const AUTHORITY_STAGES = ["cleared", "rejected", "arrived_at_crossing", "inspected", "offloaded"];
@@ -65,14 +66,12 @@ export interface DetailHost {
   onClose: () => void;
 }
 
-const ROLE_WRITE = ["admin", "coordinator", "liaison", "reporter"];
-
 /** Whether the viewer may record a stage on v — the server's rule, so that
  * the form offers only what would be accepted (the server still decides). */
 export function mayRecord(s: Session, v: ConsignmentView, stage: string, operator: string): boolean {
-  const roles = s.user.roles ?? [];
-  if (s.party.kind === "coordination" && roles.some((r) => r === "coordinator" || r === "admin")) return true;
-  if (!roles.some((r) => ROLE_WRITE.includes(r))) return false;
+  const { canWrite, isCMCC } = rolesOf(s);
+  if (isCMCC) return true;
+  if (!canWrite) return false;
   if (AUTHORITY_STAGES.includes(stage)) return s.party.code === operator;
   return [v.sender, v.implementer, v.marking?.owner].includes(s.party.code);
 }

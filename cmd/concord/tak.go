@@ -66,13 +66,19 @@ func (m *Main) takLogin(ctx context.Context, remote, username, secret string) (c
 	var u concord.User
 	if strings.HasPrefix(secret, httpapi.TokenPrefix) {
 		t, err := store.TokenByHash(ctx, httpapi.HashSecret(secret))
-		if err != nil {
+		if concord.ErrorCode(err) == concord.NotFound {
 			return concord.Viewer{}, fail
+		} else if err != nil {
+			return concord.Viewer{}, loginUnchecked(err)
 		}
 		if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
 			return concord.Viewer{}, concord.Errorf(concord.Unauthorized, "the API token expired")
 		}
-		if u, err = store.User(ctx, t.UserID); err != nil || u.Username != name {
+		u, err = store.User(ctx, t.UserID)
+		if err != nil && concord.ErrorCode(err) != concord.NotFound {
+			return concord.Viewer{}, loginUnchecked(err)
+		}
+		if err != nil || u.Username != name {
 			return concord.Viewer{}, fail
 		}
 	} else {
@@ -84,7 +90,7 @@ func (m *Main) takLogin(ctx context.Context, remote, username, secret string) (c
 			return concord.Viewer{}, fail
 		}
 		if err != nil {
-			return concord.Viewer{}, err
+			return concord.Viewer{}, loginUnchecked(err)
 		}
 		if ok, err := password.Check(secret, hash); err != nil || !ok {
 			return concord.Viewer{}, fail
@@ -94,6 +100,13 @@ func (m *Main) takLogin(ctx context.Context, remote, username, secret string) (c
 		return concord.Viewer{}, fail
 	}
 	return concord.ViewerOf(u), nil
+}
+
+// loginUnchecked is the error of a login that could not be checked (the
+// store did not answer in time, say): not a wrong password, so that the
+// device's log and the server's say what happened.
+func loginUnchecked(err error) error {
+	return concord.WrapError(concord.Unavailable, err, "the login could not be checked now: "+err.Error())
 }
 
 // takCertUser maps a client certificate (already verified against the TAK

@@ -23,6 +23,7 @@ import (
 	"github.com/concord-mission/concord"
 	"github.com/concord-mission/concord/cot"
 	"github.com/concord-mission/concord/demo"
+	"github.com/concord-mission/concord/httpapi"
 	"github.com/concord-mission/concord/tak"
 )
 
@@ -724,5 +725,36 @@ func TestTAKAgainstTheBinary(t *testing.T) {
 	}
 	if has(cmcc, chat.UID) {
 		t.Fatal("a chat directed to Falcon 9 reached the center's device")
+	}
+}
+
+// TestTAKLoginStoreFailureIsNotAWrongPassword: a login the store cannot
+// answer (here its deadline has passed) is refused as unchecked, not as a
+// wrong password or token, so that the device's and the server's logs say
+// what happened; a right token and a wrong one still get their answers.
+func TestTAKLoginStoreFailureIsNotAWrongPassword(t *testing.T) {
+	s := start(t, withDemo)
+	ctx := context.Background()
+	u, _, err := s.m.Store.UserByName(ctx, "ita.viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := httpapi.CreateToken(ctx, s.m.Store, u.ID, "tak", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.m.takLogin(ctx, "127.0.0.1:1", "ita.viewer", tok); err != nil || v.Username != "ita.viewer" {
+		t.Fatalf("login with a right token = %+v, %v", v, err)
+	}
+	if _, err := s.m.takLogin(ctx, "127.0.0.1:1", "ita.viewer", httpapi.TokenPrefix+"wrong"); concord.ErrorCode(err) != concord.Unauthorized {
+		t.Fatalf("login with a wrong token = %v, want unauthorized", err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, secret := range []string{tok, demo.Password} {
+		_, err := s.m.takLogin(gone, "127.0.0.1:2", "ita.viewer", secret)
+		if concord.ErrorCode(err) != concord.Unavailable || !strings.Contains(concord.ErrorMessage(err), "could not be checked") {
+			t.Fatalf("login the store could not answer = %v (%s), want unavailable, \"could not be checked\"", err, concord.ErrorCode(err))
+		}
 	}
 }

@@ -84,6 +84,13 @@ func benchTAK(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "connecting %d devices (%.0f%% protobuf) and %d idle ones to %s\n", *clients, *proto*100, *idle, target)
 	devs := make([]*loadDevice, *clients+*idle)
+	defer func() {
+		for _, d := range devs {
+			if d != nil {
+				d.dev.close()
+			}
+		}
+	}()
 	errs := make(chan error, len(devs))
 	sem := make(chan struct{}, 32)
 	for i := range devs {
@@ -97,25 +104,27 @@ func benchTAK(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return
 			}
 			devs[i] = &loadDevice{dev: d, id: i, proto: wantProto}
+			if wantProto && d.format.String() != "protobuf" {
+				errs <- fmt.Errorf("bench tak: the server at %s did not accept TAK protobuf", target)
+				return
+			}
+			// Read from the start, as a real device does: the picture
+			// so far (every live track) is sent on connecting, and a
+			// device that left it in the socket would hold the server's
+			// writer back while the others connect.
+			go devs[i].receive()
 			errs <- nil
 		}()
 	}
+	var connErr error
 	for range devs {
-		if err := <-errs; err != nil {
-			return err
+		if err := <-errs; err != nil && connErr == nil {
+			connErr = err
 		}
 	}
-	for _, d := range devs {
-		if d.proto && d.dev.format.String() != "protobuf" {
-			return fmt.Errorf("bench tak: the server at %s did not accept TAK protobuf", target)
-		}
-		go d.receive()
+	if connErr != nil {
+		return connErr
 	}
-	defer func() {
-		for _, d := range devs {
-			d.dev.close()
-		}
-	}()
 	// Let the connections settle (catch-up messages, overlays).
 	time.Sleep(time.Second)
 	fmt.Fprintf(stdout, "machine: %s; server and load generator on the same machine\n", machine())

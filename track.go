@@ -77,10 +77,14 @@ type TrackQuery struct {
 // reports. Tracks carry no outbox event: positions travel live on the
 // broadcast bus, and the store is written behind them in batches.
 type TrackStore interface {
-	// PutTracks upserts each track's latest state — a report older than
-	// the stored one leaves it unchanged — and appends every report to
-	// the history, all in one transaction.
-	PutTracks(ctx context.Context, ts []Track) error
+	// PutTracks appends every report of history to the history and
+	// upserts each track of latest as its latest state — one older than
+	// the stored state leaves it unchanged — all in one transaction.
+	// The two lists are apart so that a busy writer can keep every
+	// report in the history and rewrite a track's latest state less
+	// often. Callers pass each list in uid order, so that concurrent
+	// writers lock rows in the same order.
+	PutTracks(ctx context.Context, history, latest []Track) error
 	Tracks(ctx context.Context, q TrackQuery) ([]Track, error)
 	Track(ctx context.Context, uid string) (Track, error)
 	// TrackHistory returns up to limit reports of a track in [from, to),

@@ -29,9 +29,17 @@ type Options struct {
 	// DefaultStale is how long a report stays current when it does not say;
 	// default 5 minutes.
 	DefaultStale time.Duration
-	// FlushEvery is how often reports are written to the store; default
-	// 250 ms.
+	// FlushEvery is how often reports are written to the store's track
+	// history; default 250 ms.
 	FlushEvery time.Duration
+	// SaveLatestEvery is how often at most a track's latest state is
+	// rewritten in the store (a track's first report after a quiet spell
+	// is written at once, its last one at the end of the interval);
+	// default 5 s. The live picture is in memory; the stored state is
+	// what a restart or another instance starts from, so a crash loses
+	// at most this much of a track's movement there, never a report of
+	// the history.
+	SaveLatestEvery time.Duration
 	// MaxBatch bounds one call to Report; default 10,000.
 	MaxBatch int
 	// Geofence configures the geofencer and alerts.
@@ -61,6 +69,10 @@ type Service struct {
 	pendMu   sync.Mutex
 	pending  [][]concord.Track
 	nPending int
+	// held paces the rewrites of latest states (only the writer touches
+	// it): a uid is in it from the write of its latest state until
+	// SaveLatestEvery later, marked dirty if it reported meanwhile.
+	held map[string]*heldLatest
 
 	feedMu sync.RWMutex
 	feeds  []func([]concord.Track)
@@ -83,6 +95,9 @@ func New(core *concord.Service, opts Options) *Service {
 	}
 	if opts.DefaultStale <= 0 {
 		opts.DefaultStale = 5 * time.Minute
+	}
+	if opts.SaveLatestEvery <= 0 {
+		opts.SaveLatestEvery = 5 * time.Second
 	}
 	if opts.FlushEvery <= 0 {
 		opts.FlushEvery = 250 * time.Millisecond
@@ -325,10 +340,10 @@ func (s *Service) RunWriter(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.Flush(context.WithoutCancel(ctx))
+			s.flush(context.WithoutCancel(ctx), true)
 			return
 		case <-t.C:
-			s.Flush(ctx)
+			s.flush(ctx, false)
 		}
 	}
 }
@@ -337,15 +352,22 @@ func (s *Service) RunWriter(ctx context.Context) {
 // are dropped from the history (and counted) rather than exhaust memory.
 const maxPending = 2_000_000
 
-// Flush writes every accepted report to the store now.
-func (s *Service) Flush(ctx context.Context) {
+// heldLatest is a uid whose latest state was written recently.
+type heldLatest struct {
+	until time.Time
+	dirty bool
+}
+
+// flush writes every accepted report to the history, and the latest state
+// of the tracks not written in the last SaveLatestEvery (of all that
+// reported, when final). Rewriting a track's latest state (a JSON
+// document and two index entries) cost three times its history row, and
+// a device reporting every second needs it far less often.
+func (s *Service) flush(ctx context.Context, final bool) {
 	s.pendMu.Lock()
 	parts, n := s.pending, s.nPending
 	s.pending, s.nPending = nil, 0
 	s.pendMu.Unlock()
-	if n == 0 {
-		return
-	}
 	// Writers lock rows in uid order, so that instances never deadlock.
 	// Sorting pointers moves 8 bytes where a report is hundreds.
 	order := make([]*concord.Track, 0, n)
@@ -359,12 +381,13 @@ func (s *Service) Flush(ctx context.Context) {
 	for i, t := range order {
 		batch[i] = *t
 	}
+	latest := s.latestToSave(batch, time.Now(), final)
 	// Small transactions, so that alerts and other writes waiting for the
 	// store's one writer are not held up behind a burst of positions.
 	const chunk = 100
 	for i := 0; i < len(batch); i += chunk {
 		part := batch[i:min(i+chunk, len(batch))]
-		if err := s.store.PutTracks(ctx, part); err != nil {
+		if err := s.store.PutTracks(ctx, part, nil); err != nil {
 			s.writeFailures.Add(1)
 			s.log.Warn("track_write_failed", "reports", len(batch)-i, "err", err)
 			left := batch[i:]
@@ -377,9 +400,64 @@ func (s *Service) Flush(ctx context.Context) {
 			s.pending = append([][]concord.Track{left}, s.pending...)
 			s.nPending += len(left)
 			s.pendMu.Unlock()
+			s.keepDirty(latest)
 			return
 		}
 		s.written.Add(int64(len(part)))
+	}
+	for i := 0; i < len(latest); i += chunk {
+		if err := s.store.PutTracks(ctx, nil, latest[i:min(i+chunk, len(latest))]); err != nil {
+			s.writeFailures.Add(1)
+			s.log.Warn("track_state_write_failed", "tracks", len(latest)-i, "err", err)
+			s.keepDirty(latest[i:])
+			return
+		}
+	}
+}
+
+// latestToSave returns, in uid order, the latest state of the tracks due
+// for a rewrite: those of batch not held, and the held ones whose interval
+// is over and that reported meanwhile (every dirty one when final).
+func (s *Service) latestToSave(batch []concord.Track, now time.Time, final bool) []concord.Track {
+	if s.held == nil {
+		s.held = map[string]*heldLatest{}
+	}
+	due := map[string]bool{}
+	for i := range batch {
+		uid := batch[i].UID
+		if h, ok := s.held[uid]; ok {
+			h.dirty = true
+		} else {
+			due[uid] = true
+		}
+	}
+	for uid, h := range s.held {
+		if final || !now.Before(h.until) {
+			if h.dirty {
+				due[uid] = true
+			} else {
+				delete(s.held, uid)
+			}
+		}
+	}
+	out := make([]concord.Track, 0, len(due))
+	for uid := range due {
+		s.held[uid] = &heldLatest{until: now.Add(s.opts.SaveLatestEvery)}
+		if t := s.tracks.get(uid); t != nil {
+			out = append(out, *t)
+		}
+	}
+	slices.SortFunc(out, func(a, b concord.Track) int { return cmp.Compare(a.UID, b.UID) })
+	return out
+}
+
+// keepDirty marks tracks whose latest state could not be written, so that
+// the next flush past their interval tries again.
+func (s *Service) keepDirty(ts []concord.Track) {
+	for i := range ts {
+		if h, ok := s.held[ts[i].UID]; ok {
+			h.dirty = true
+		}
 	}
 }
 

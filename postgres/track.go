@@ -19,23 +19,25 @@ func queueTrack(b *pgx.Batch, t *concord.Track, doc []byte) {
 	b.Queue(upsertTrack, t.UID, t.Marking.Owner, nonNil(t.Marking.Rel), nonNil(t.Marking.Caveats), t.Time, t.Lon, t.Lat, doc)
 }
 
-// PutTracks upserts the latest state of each track (an older report leaves
-// it unchanged) and appends every report to the history, in one
-// transaction. Callers pass reports in uid order so that concurrent
-// writers lock rows in the same order.
-func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
-	if len(ts) == 0 {
+// PutTracks appends history to the history and upserts latest as the
+// latest state of each track (an older report leaves it unchanged), in one
+// transaction.
+func (db *DB) PutTracks(ctx context.Context, history, latest []concord.Track) error {
+	if len(history) == 0 && len(latest) == 0 {
 		return nil
 	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		for i := range ts {
-			t := &ts[i]
+		for i := range latest {
+			t := &latest[i]
 			doc, err := json.Marshal(t)
 			if err != nil {
 				return err
 			}
 			queueTrack(b, t, doc)
+		}
+		for i := range history {
+			t := &history[i]
 			b.Queue(`INSERT INTO track_history (uid, t, geom, hae, course, speed) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7)
 				ON CONFLICT (uid, t) DO UPDATE SET geom = excluded.geom, hae = excluded.hae, course = excluded.course, speed = excluded.speed`,
 				t.UID, t.Time, t.Lon, t.Lat, t.HAE, t.Course, t.Speed)

@@ -39,18 +39,18 @@ func multiRow(head, row, tail string, n int) string {
 	return sb.String()
 }
 
-// PutTracks upserts the latest state of each track (an older report leaves
-// it unchanged) and appends every report to the history, in one
+// PutTracks appends history to the history and upserts latest as the
+// latest state of each track (an older report leaves it unchanged), in one
 // transaction.
-func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
-	if len(ts) == 0 {
+func (db *DB) PutTracks(ctx context.Context, history, latest []concord.Track) error {
+	if len(history) == 0 && len(latest) == 0 {
 		return nil
 	}
 	// Only the newest report of a uid can become its latest state.
-	latest := make(map[string]int, len(ts))
-	for i := range ts {
-		if j, ok := latest[ts[i].UID]; !ok || !ts[i].Time.Before(ts[j].Time) {
-			latest[ts[i].UID] = i
+	newest := make(map[string]int, len(latest))
+	for i := range latest {
+		if j, ok := newest[latest[i].UID]; !ok || !latest[i].Time.Before(latest[j].Time) {
+			newest[latest[i].UID] = i
 		}
 	}
 	// Full batches reuse statements prepared once (before the transaction,
@@ -79,11 +79,11 @@ func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 			return err
 		}
 		n := 0
-		for i := range ts {
-			if latest[ts[i].UID] != i {
+		for i := range latest {
+			if newest[latest[i].UID] != i {
 				continue
 			}
-			t := &ts[i]
+			t := &latest[i]
 			doc, err := json.Marshal(t)
 			if err != nil {
 				return err
@@ -100,8 +100,8 @@ func (db *DB) PutTracks(ctx context.Context, ts []concord.Track) error {
 			return err
 		}
 		n = 0
-		for i := range ts {
-			t := &ts[i]
+		for i := range history {
+			t := &history[i]
 			args = append(args, t.UID, ms(t.Time), t.Lat, t.Lon, t.HAE, nullFloat(t.Course), nullFloat(t.Speed))
 			if n++; n == trackRowsPer {
 				if err := flush(histFull, trackHistHead, trackHistRow, "", n); err != nil {

@@ -24,7 +24,7 @@ func BenchmarkPutTracks(b *testing.B) {
 			batch[k] = concord.Track{UID: fmt.Sprintf("unit-%05d", n%10000), Callsign: "u", Type: "a-f-G", Marking: concord.Marking{Owner: "BEN", Rel: []string{"ALL"}},
 				Lat: 31.4 + float64(n%1000)/1e4, Lon: 34.4, Time: t0.Add(time.Duration(n) * time.Millisecond), Stale: t0.Add(time.Hour), Source: "http"}
 		}
-		if err := db.PutTracks(ctx, batch); err != nil {
+		if err := db.PutTracks(ctx, batch, batch); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -567,10 +567,24 @@ func testTracks(t *testing.T, s concord.Store) {
 			Lat: lat, Lon: lon, HAE: concord.UnknownError, CE: 10, LE: concord.UnknownError, Speed: &speed,
 			Time: at, Stale: at.Add(5 * time.Minute), Source: "tak", Received: at}
 	}
-	must(t, s.PutTracks(ctx, []concord.Track{track("a", t0, 34.40, 31.40), track("b", t0, 34.41, 31.41)}))
+	first := []concord.Track{track("a", t0, 34.40, 31.40), track("b", t0, 34.41, 31.41)}
+	must(t, s.PutTracks(ctx, first, first))
 	// A newer report replaces the latest state; an older one arriving late
 	// only adds to the history.
-	must(t, s.PutTracks(ctx, []concord.Track{track("a", t0.Add(time.Minute), 34.42, 31.42), track("a", t0.Add(30*time.Second), 34.50, 31.50)}))
+	late := []concord.Track{track("a", t0.Add(time.Minute), 34.42, 31.42), track("a", t0.Add(30*time.Second), 34.50, 31.50)}
+	must(t, s.PutTracks(ctx, late, late))
+	// The history and the latest state are written apart: a report kept
+	// in the history only leaves the latest state as it was, and a latest
+	// state written alone adds no history.
+	must(t, s.PutTracks(ctx, []concord.Track{track("b", t0.Add(10*time.Second), 34.43, 31.43)}, nil))
+	if b, err := s.Track(ctx, "b"); err != nil || !b.Time.Equal(t0) {
+		t.Fatalf("latest track b after a history-only write = %+v, %v; want the report at t0", b, err)
+	}
+	must(t, s.PutTracks(ctx, nil, []concord.Track{track("b", t0.Add(10*time.Second), 34.43, 31.43)}))
+	if b, err := s.Track(ctx, "b"); err != nil || !b.Time.Equal(t0.Add(10*time.Second)) || b.Lon != 34.43 {
+		t.Fatalf("latest track b after a state-only write = %+v, %v", b, err)
+	}
+	must(t, s.PutTracks(ctx, nil, nil))
 	got, err := s.Track(ctx, "a")
 	must(t, err)
 	if !got.Time.Equal(t0.Add(time.Minute)) || got.Lon != 34.42 || got.Speed == nil || *got.Speed != speed || !got.Marking.Equal(mk) {
@@ -583,7 +597,7 @@ func testTracks(t *testing.T, s concord.Store) {
 	if len(all) != 2 || all[0].UID != "a" || all[1].UID != "b" {
 		t.Fatalf("tracks %+v", all)
 	}
-	recent, err := s.Tracks(ctx, concord.TrackQuery{UpdatedSince: t0.Add(time.Second)})
+	recent, err := s.Tracks(ctx, concord.TrackQuery{UpdatedSince: t0.Add(15 * time.Second)})
 	must(t, err)
 	if len(recent) != 1 || recent[0].UID != "a" {
 		t.Fatalf("tracks updated since: %+v", recent)
@@ -603,10 +617,13 @@ func testTracks(t *testing.T, s concord.Store) {
 	if len(h) != 1 {
 		t.Fatalf("history window [t0+1s, t0+1m) = %d points, want 1", len(h))
 	}
+	if h, err := s.TrackHistory(ctx, "b", t0, t0.Add(time.Hour), 10); err != nil || len(h) != 2 {
+		t.Fatalf("history of b = %+v, %v; want 2 points (the state-only write adds none)", h, err)
+	}
 	n, err := s.PruneTracks(ctx, t0.Add(45*time.Second))
 	must(t, err)
-	if n != 3 {
-		t.Fatalf("pruned %d history rows, want 3 (a twice, b once)", n)
+	if n != 4 {
+		t.Fatalf("pruned %d history rows, want 4 (a twice, b twice)", n)
 	}
 	all, err = s.Tracks(ctx, concord.TrackQuery{})
 	must(t, err)

@@ -368,6 +368,9 @@ func (s *Service) flush(ctx context.Context, final bool) {
 	parts, n := s.pending, s.nPending
 	s.pending, s.nPending = nil, 0
 	s.pendMu.Unlock()
+	if n == 0 && len(s.held) == 0 {
+		return
+	}
 	// Writers lock rows in uid order, so that instances never deadlock.
 	// Sorting pointers moves 8 bytes where a report is hundreds.
 	order := make([]*concord.Track, 0, n)

@@ -412,3 +412,38 @@ func TestConvoyOffRouteArrivalAndEscalation(t *testing.T) {
 type geoLine struct {
 	Coordinates [][]float64 `json:"coordinates"`
 }
+
+// TestTrackStatesSurviveARestart: a track that reported again within the
+// writer's latest-state interval (its newest state not yet rewritten) is
+// found at its newest position after a clean restart, with every report in
+// its history.
+func TestTrackStatesSurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().Add(-time.Minute)
+	{
+		s := start(t, withDemo, withDataDir(dir))
+		pak := s.login("pak.reporter")
+		pak.must(202, "POST", "/api/tracks", []any{report("PAK-R1", 34.43, 31.50, now)})
+		time.Sleep(time.Second) // written at once: the track had been quiet
+		pak.must(202, "POST", "/api/tracks", []any{report("PAK-R1", 34.44, 31.51, now.Add(10*time.Second))})
+		if err := s.m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := start(t, withDemo, withDataDir(dir))
+	pak := s.login("pak.reporter")
+	var tr trackOut
+	mustDecode(t, pak.must(200, "GET", "/api/tracks/PAK-R1", nil), &tr)
+	if tr.Lon != 34.44 || tr.Lat != 31.51 {
+		t.Fatalf("after a restart PAK-R1 is at %v, %v; want its newest report, 34.44, 31.51", tr.Lon, tr.Lat)
+	}
+	var hist struct {
+		Points []struct {
+			Lon float64 `json:"lon"`
+		} `json:"points"`
+	}
+	mustDecode(t, pak.must(200, "GET", "/api/tracks/PAK-R1/history?from="+now.Add(-time.Minute).UTC().Format(time.RFC3339), nil), &hist)
+	if len(hist.Points) != 2 {
+		t.Fatalf("history after a restart: %+v, want both reports", hist.Points)
+	}
+}

@@ -184,7 +184,7 @@ export class WallMode {
     );
     const more = need.length > TICKER_ROWS ? h("div", { class: "wall-more" }, `+ ${need.length - TICKER_ROWS} more open`) : null;
     this.ticker.replaceChildren(
-      h("div", { class: "wall-ticker-head" }, need.length ? `${need.length} open alert${need.length === 1 ? "" : "s"} need attention` : "No open critical or warning alerts"),
+      h("div", { class: "wall-ticker-head" }, need.length ? `${need.length} open alert${need.length === 1 ? " needs" : "s need"} attention` : "No open critical or warning alerts"),
       ...rows,
       ...(more ? [more] : []),
     );
